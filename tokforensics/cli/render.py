@@ -1,0 +1,84 @@
+"""Shared rendering: one JSON object for machines, rich tables for people."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class State:
+    """Global CLI options (set by the app callback)."""
+
+    json: bool = False
+    quiet: bool = False
+
+
+def to_jsonable(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8", "backslashreplace")
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if hasattr(obj, "item"):
+        return obj.item()
+    return obj
+
+
+def emit_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(payload), ensure_ascii=False, indent=1) + "\n")
+
+
+def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[Any]], caption: str | None = None,
+          highlight: dict[int, str] | None = None) -> Table:
+    """A rich table. columns: (header, justify). highlight: column index -> 'max' | 'min' (best value in bold green)."""
+    t = Table(title=title, caption=caption, header_style="bold", title_justify="left", caption_justify="left")
+    for head, justify in columns:
+        t.add_column(head, justify=justify)
+    best: dict[int, Any] = {}
+    for col, mode in (highlight or {}).items():
+        vals = [r[col] for r in rows if isinstance(r[col], int | float) and not isinstance(r[col], bool)]
+        if vals:
+            best[col] = max(vals) if mode == "max" else min(vals)
+    for r in rows:
+        cells = []
+        for i, v in enumerate(r):
+            text = fmt(v)
+            if i in best and v == best[i]:
+                text = f"[bold green]{text}[/]"
+            cells.append(text)
+        t.add_row(*cells)
+    return t
+
+
+def fmt(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return "–"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        if abs(v) >= 10:
+            return f"{v:.1f}"
+        return f"{v:.3f}"
+    return str(v)

@@ -1,0 +1,417 @@
+"""Load any tokenizer a user has, offline, into one representation: a `tokenizers` JSON plus metadata.
+
+Every format is converted once into a Hugging Face `tokenizer.json` (the fast Rust path for encoding and
+pretokenizing) and cached under the sha256 of the source bytes, so the second load is a cache read.
+SentencePiece Unigram models have no BPE equivalent and are served by `sentencepiece` itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import json
+import pickle
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import cache
+from ..errors import InputError
+from . import patterns, zoo
+from .bytemap import bytes_to_symbols
+from .gguf import read_gguf_metadata
+from .merges import hf_sentencepiece_merges, merges_from_ranks, merges_from_sentencepiece
+from .spmodel import BYTE, CONTROL, NORMAL, UNKNOWN, USER_DEFINED, SPModel, parse_sp_model
+
+CONVERTER_VERSION = "3"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the loader read: the bytes, where they came from, and what kind they are."""
+
+    name: str
+    origin: str  # zoo source or file path, for provenance
+    format: str
+    data: bytes
+    sha256: str
+    entry: zoo.ZooEntry | None = None
+    pattern: str | None = None
+
+
+def read_maybe_gzip(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path or use a zoo name (`tok tokenizers`)") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory; pass the tokenizer file inside it") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{path}: corrupt or truncated gzip file ({exc})") from None
+    return raw
+
+
+def sniff_format(data: bytes, path: Path) -> str:
+    if data[:4] == b"GGUF":
+        return "gguf"
+    head = data[:4096].lstrip()
+    if head[:1] == b"{":
+        if b'"token_bytes"' in data[:200_000] and b'"config"' in data[:200_000]:
+            return "tekken"
+        return "hf_json"
+    first = data.split(b"\n", 1)[0]
+    if re.fullmatch(rb"[A-Za-z0-9+/=]+ \d+", first.strip()):
+        return "tiktoken"
+    if data[:1] == b"\n":  # protobuf field 1, length-delimited: a SentencePiece piece
+        return "sentencepiece"
+    if not data.strip():
+        raise InputError(f"{path}: file is empty; pass a tokenizer.json, .model, .tiktoken or .gguf file")
+    raise InputError(
+        f"{path}: not a recognised tokenizer file (expected tokenizer.json, SentencePiece .model, "
+        f"tiktoken ranks or GGUF)"
+    )
+
+
+def resolve(spec: str | Path, pattern: str | None = None) -> Source:
+    """Turn a zoo name or a path into the source bytes, checking zoo files against their sha256."""
+    text = str(spec)
+    entry = zoo.lookup(text)
+    path = Path(text).expanduser()
+    if entry is not None and not (path.exists() and ("/" in text or path.suffix)):
+        located = zoo.locate(entry)
+        if located is None:
+            raise InputError(f"tokenizer '{entry.name}' is not available here: {entry.install_hint or 'reinstall tokforensics'}")
+        data = read_maybe_gzip(located)
+        digest = cache.sha256_bytes(data)
+        if entry.shipped:
+            row = zoo.manifest().get(entry.shipped)
+            if row is None or row.get("sha256_original") != digest:
+                raise InputError(
+                    f"tokenizer '{entry.name}': {located.name} does not match the sha256 in data/tokenizers/MANIFEST.json; "
+                    f"the install is damaged, reinstall tokforensics"
+                )
+        fmt = entry.format if entry.format != "sentencepiece" or data[:1] == b"\n" else sniff_format(data, located)
+        return Source(entry.name, zoo.source_of(entry), fmt, data, digest, entry, pattern)
+    if not path.exists():
+        if "/" in text or path.suffix in {".json", ".model", ".tiktoken", ".gguf", ".gz"}:
+            raise InputError(f"{path}: no such file; check the path or use a zoo name (`tok tokenizers`)")
+        raise zoo.unknown_name_error(text)
+    if path.is_dir():
+        path = _pick_in_folder(path)
+    data = read_maybe_gzip(path)
+    fmt = sniff_format(data, path)
+    return Source(path.name, str(path), fmt, data, cache.sha256_bytes(data), None, pattern)
+
+
+def _pick_in_folder(folder: Path) -> Path:
+    for name in ("tokenizer.json", "tokenizer.model", "tekken.json"):
+        if (folder / name).exists():
+            return folder / name
+    for pat in ("*.gguf", "*.tiktoken", "tekken*.json", "*.model"):
+        found = sorted(folder.glob(pat))
+        if found:
+            return found[0]
+    raise InputError(f"{folder}: no tokenizer.json, tokenizer.model, tekken.json, .tiktoken or .gguf file in this folder")
+
+
+# ---------------------------------------------------------------- converters to tokenizer.json
+
+
+def _added(content: str, tid: int, special: bool = True) -> dict:
+    return {"id": tid, "content": content, "single_word": False, "lstrip": False, "rstrip": False,
+            "normalized": False, "special": special}
+
+
+def _byte_level_json(ranks: dict[bytes, int], pattern: str, specials: dict[str, int], normalizer: dict | None,
+                     id_offset: int = 0) -> tuple[dict, dict]:
+    merges, unreachable = merges_from_ranks(ranks)
+    vocab = {bytes_to_symbols(tok): rank + id_offset for tok, rank in ranks.items()}
+    doc = {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": [_added(s, i) for s, i in sorted(specials.items(), key=lambda kv: kv[1])],
+        "normalizer": normalizer,
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
+        ]},
+        "post_processor": None,
+        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": True,
+                  "vocab": vocab,
+                  "merges": [[bytes_to_symbols(a), bytes_to_symbols(b)] for a, b in merges]},
+    }
+    meta = {"merge_recovery": "all-splits (some tokens not reachable as a two-part merge)" if unreachable
+            else "two-part BPE reconstruction from ranks", "unreachable_by_merges": len(unreachable)}
+    return doc, meta
+
+
+def parse_tiktoken_ranks(data: bytes, origin: str) -> dict[bytes, int]:
+    ranks: dict[bytes, int] = {}
+    try:
+        for line in data.splitlines():
+            if not line.strip():
+                continue
+            tok, rank = line.split()
+            ranks[base64.b64decode(tok, validate=True)] = int(rank)
+    except (ValueError, binascii.Error):
+        raise InputError(f"{origin}: corrupt tiktoken ranks file (each line must be `base64 rank`)") from None
+    if not ranks:
+        raise InputError(f"{origin}: tiktoken ranks file holds no tokens")
+    return ranks
+
+
+def _tiktoken_preset(src: Source, ranks: dict[bytes, int]) -> tuple[str, dict[str, int], dict | None]:
+    preset = src.entry.options.get("preset") if src.entry else None
+    n = len(ranks)
+    if preset == "llama3":
+        return patterns.LLAMA3, {s: n + i for i, s in enumerate(patterns.LLAMA3_SPECIALS)}, None
+    if preset == "llama4":
+        return patterns.O200K, _llama4_specials(n, src), None
+    if preset == "qwen2":
+        return patterns.QWEN2, {s: n + i for i, s in enumerate(patterns.QWEN2_SPECIALS)}, {"type": "NFC"}
+    known = patterns.KNOWN_RANK_FILES.get(src.sha256)
+    if known:
+        _, pat, specials = known
+        return (src.pattern or pat), dict(specials), None
+    if src.pattern:
+        return src.pattern, {}, None
+    raise InputError(
+        f"{src.origin}: tiktoken ranks file with an unknown hash; give its pretokenizer regex with --pattern "
+        f"(for example the cl100k or o200k pattern, see docs/tokenizers.md)"
+    )
+
+
+def _llama4_specials(n: int, src: Source) -> dict[str, int]:
+    """Llama 4's special-token list is built in code; evaluate just that part of the installed module."""
+    module = Path(src.origin if src.origin.endswith(".py") else "")
+    located = zoo.locate(src.entry) if src.entry else None
+    code_path = located.parent / "tokenizer.py" if located else module
+    try:
+        code = code_path.read_text("utf-8")
+        start = code.index("def get_reserved_special_tokens")
+        end = code.index("class Tokenizer")
+        ns: dict = {}
+        exec(compile(code[start:end], str(code_path), "exec"), ns)  # noqa: S102 - a literal list from the installed package
+        names = ns["BASIC_SPECIAL_TOKENS"] + ns["LLAMA4_SPECIAL_TOKENS"]
+        names = names + [f"<|reserved_special_token_{i}|>" for i in range(2048 - len(names))]
+    except (OSError, ValueError, KeyError):
+        names = ["<|begin_of_text|>", "<|end_of_text|>"]
+    return {s: n + i for i, s in enumerate(names)}
+
+
+def convert_tiktoken(src: Source) -> tuple[dict, dict]:
+    ranks = parse_tiktoken_ranks(src.data, src.origin)
+    pattern, specials, normalizer = _tiktoken_preset(src, ranks)
+    doc, meta = _byte_level_json(ranks, pattern, specials, normalizer)
+    meta.update(pattern=pattern, byte_level=True, byte_fallback=False,
+                tiktoken={"pattern": pattern, "specials": specials, "id_offset": 0,
+                          "nfc": bool(normalizer and normalizer.get("type") == "NFC")})
+    return doc, meta, ranks
+
+
+def convert_tekken(src: Source) -> tuple[dict, dict]:
+    try:
+        obj = json.loads(src.data)
+        cfg = obj["config"]
+        n_special = int(cfg.get("default_num_special_tokens", 1000))
+        inner = int(cfg.get("default_vocab_size", 131072)) - n_special
+        ranks = {base64.b64decode(v["token_bytes"]): int(v["rank"]) for v in obj["vocab"] if int(v["rank"]) < inner}
+        pattern = cfg["pattern"]
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise InputError(f"{src.origin}: corrupt Tekken tokenizer JSON ({exc.__class__.__name__}: {exc})") from None
+    listed = [s["token_str"] for s in obj.get("special_tokens", [])] or list(patterns.TEKKEN_SPECIALS)
+    names = listed + [f"<SPECIAL_{i}>" for i in range(len(listed), n_special)]
+    specials = {s: i for i, s in enumerate(names)}
+    doc, meta = _byte_level_json(ranks, pattern, specials, None, id_offset=n_special)
+    meta.update(pattern=pattern, byte_level=True, byte_fallback=False,
+                tiktoken={"pattern": pattern, "specials": specials, "id_offset": n_special, "nfc": False})
+    return doc, meta, ranks
+
+
+def convert_sentencepiece(src: Source) -> tuple[dict | None, dict]:
+    model = parse_sp_model(src.data, src.origin)
+    meta = {"sp_model_type": model.model_type, "byte_fallback": model.byte_fallback, "byte_level": False,
+            "pattern": None, "normalizer_name": model.normalizer_name, "add_dummy_prefix": model.add_dummy_prefix}
+    if model.model_type != "bpe":
+        return None, meta
+    if model.normalizer_name not in ("identity", ""):
+        raise InputError(
+            f"{src.origin}: SentencePiece BPE with normalizer '{model.normalizer_name}' is not supported yet "
+            f"(only 'identity', as in Llama and Mistral)"
+        )
+    return sp_bpe_json(model), meta
+
+
+def sp_bpe_json(model: SPModel) -> dict:
+    vocab = {p.piece: i for i, p in enumerate(model.pieces)}
+    normal = [(p.piece.encode("utf-8"), p.score, i) for i, p in enumerate(model.pieces) if p.type in (NORMAL, USER_DEFINED)]
+    merges = hf_sentencepiece_merges(normal)
+    unk = next((p.piece for p in model.pieces if p.type == UNKNOWN), None)
+    added = [_added(p.piece, i, special=p.type != USER_DEFINED) for i, p in enumerate(model.pieces)
+             if p.type in (CONTROL, UNKNOWN, USER_DEFINED)]
+    norm_steps = []
+    if model.add_dummy_prefix:
+        norm_steps.append({"type": "Prepend", "prepend": "▁"})
+    norm_steps.append({"type": "Replace", "pattern": {"String": " "}, "content": "▁"})
+    return {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": added,
+        "normalizer": {"type": "Sequence", "normalizers": norm_steps},
+        "pre_tokenizer": None,
+        "post_processor": None,
+        "decoder": {"type": "Sequence", "decoders": [
+            {"type": "Replace", "pattern": {"String": "▁"}, "content": " "},
+            {"type": "ByteFallback"}, {"type": "Fuse"},
+            *([{"type": "Strip", "content": " ", "start": 1, "stop": 0}] if model.add_dummy_prefix else []),
+        ]},
+        "model": {"type": "BPE", "dropout": None, "unk_token": unk, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": True, "byte_fallback": model.byte_fallback,
+                  "ignore_merges": False, "vocab": vocab,
+                  "merges": [[a.decode("utf-8"), b.decode("utf-8")] for a, b in merges]},
+    }
+
+
+def sp_dedup_merges(model: SPModel) -> list[tuple[bytes, bytes]]:
+    normal = [(p.piece.encode("utf-8"), p.score, i) for i, p in enumerate(model.pieces) if p.type == NORMAL]
+    return merges_from_sentencepiece(normal)
+
+
+def convert_gguf(src: Source, path: Path | None = None) -> tuple[dict, dict]:
+    gguf_path = Path(src.origin)
+    meta_kv = read_gguf_metadata(gguf_path)
+    try:
+        kind = meta_kv["tokenizer.ggml.model"].decode()
+        tokens = [t.decode("utf-8") for t in meta_kv["tokenizer.ggml.tokens"]]
+        types = meta_kv.get("tokenizer.ggml.token_type") or [1] * len(tokens)
+    except (KeyError, UnicodeDecodeError, AttributeError):
+        raise InputError(f"{gguf_path}: GGUF file has no tokenizer metadata") from None
+    pre = (meta_kv.get("tokenizer.ggml.pre") or b"default").decode()
+    if kind != "gpt2":
+        raise InputError(f"{gguf_path}: GGUF tokenizer model '{kind}' is not supported yet (only byte-level BPE, 'gpt2')")
+    merges = [m.decode("utf-8").split(" ", 1) for m in meta_kv.get("tokenizer.ggml.merges", [])]
+    pre_tok = _gguf_pretokenizer(pre, gguf_path)
+    specials = [_added(t, i) for i, (t, ty) in enumerate(zip(tokens, types, strict=False)) if ty in (3, 4)]
+    doc = {
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": specials, "normalizer": None,
+        "pre_tokenizer": pre_tok, "post_processor": None,
+        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+                  "vocab": {t: i for i, t in enumerate(tokens)}, "merges": merges},
+    }
+    return doc, {"byte_level": True, "byte_fallback": False, "pattern": None, "gguf_pre": pre}
+
+
+_BYTELEVEL_REGEX = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+
+
+def _gguf_pretokenizer(pre: str, path: Path) -> dict:
+    if pre in ("smollm", "starcoder", "refact"):
+        return {"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": True}, _BYTELEVEL_REGEX]}
+    if pre in ("gpt-2", "default", "gpt2"):
+        return _BYTELEVEL_REGEX
+    table = {"llama3": patterns.LLAMA3, "llama-bpe": patterns.LLAMA3, "qwen2": patterns.QWEN2, "gpt-4o": patterns.O200K}
+    if pre in table:
+        return {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": table[pre]}, "behavior": "Isolated", "invert": False},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}]}
+    raise InputError(f"{path}: GGUF pretokenizer '{pre}' is not known to tokforensics; convert the model's tokenizer.json instead")
+
+
+def convert_hf_json(src: Source) -> tuple[dict, dict]:
+    try:
+        doc = json.loads(src.data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{src.origin}: corrupt or truncated tokenizer JSON ({exc})") from None
+    if not isinstance(doc, dict) or "model" not in doc:
+        raise InputError(f"{src.origin}: JSON has no 'model' section; not a Hugging Face tokenizer.json")
+    blob = json.dumps(doc.get("pre_tokenizer")) + json.dumps(doc.get("decoder"))
+    byte_level = '"ByteLevel"' in blob
+    return doc, {"byte_level": byte_level, "byte_fallback": bool(doc["model"].get("byte_fallback")),
+                 "pattern": _find_regex(doc.get("pre_tokenizer"))}
+
+
+def _find_regex(node) -> str | None:
+    if isinstance(node, dict):
+        if node.get("type") == "Split" and isinstance(node.get("pattern"), dict) and "Regex" in node["pattern"]:
+            return node["pattern"]["Regex"]
+        if node.get("type") == "ByteLevel" and node.get("use_regex"):
+            return patterns.GPT2
+        for v in node.values():
+            found = _find_regex(v)
+            if found:
+                return found
+    if isinstance(node, list):
+        regs = [r for r in (_find_regex(v) for v in node) if r]
+        return " then ".join(regs) if len(regs) > 1 else (regs[0] if regs else None)
+    return None
+
+
+def convert(src: Source) -> tuple[dict | None, dict, dict[bytes, int] | None]:
+    if src.format == "tiktoken":
+        return convert_tiktoken(src)
+    if src.format == "tekken":
+        return convert_tekken(src)
+    if src.format == "sentencepiece":
+        return (*convert_sentencepiece(src), None)
+    if src.format == "gguf":
+        return (*convert_gguf(src), None)
+    if src.format == "hf_json":
+        return (*convert_hf_json(src), None)
+    raise InputError(f"{src.origin}: unsupported tokenizer format '{src.format}'")
+
+
+@dataclass
+class Converted:
+    """A converted tokenizer: the tokenizer.json (read lazily), metadata, and ranks for tiktoken-style files."""
+
+    meta: dict
+    json_path: Path | None
+    json_text: str | None
+    ranks: dict[bytes, int] | None
+
+    def hf_json(self) -> str | None:
+        if self.json_text is None and self.json_path is not None:
+            self.json_text = self.json_path.read_text("utf-8")
+        return self.json_text
+
+
+def load_converted(src: Source) -> Converted:
+    """The converted tokenizer, from the cache when this source was converted before.
+
+    Files are written data first, metadata last, each atomically: metadata present means complete entry.
+    """
+    key = cache.key_of("tokenizer", CONVERTER_VERSION, src.sha256, src.format, src.name if src.entry else "",
+                       src.pattern or "")
+    json_path = cache.entry_path("tokenizers", key, ".json")
+    ranks_path = cache.entry_path("tokenizers", key, ".ranks.pkl")
+    meta_path = cache.entry_path("tokenizers", key, ".meta.json")
+    if meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            ranks = pickle.loads(ranks_path.read_bytes()) if meta.get("has_ranks") else None
+            return Converted(meta, json_path if meta.get("has_json") else None, None, ranks)
+        except (OSError, json.JSONDecodeError, pickle.UnpicklingError, EOFError):
+            pass
+    doc, meta, ranks = convert(src)
+    text = json.dumps(doc, ensure_ascii=False) if doc is not None else None
+    meta["has_json"] = text is not None
+    meta["has_ranks"] = ranks is not None
+    try:
+        if text is not None:
+            cache.write_bytes_atomic(json_path, text.encode("utf-8"))
+        if ranks is not None:
+            cache.write_bytes_atomic(ranks_path, pickle.dumps(ranks, protocol=pickle.HIGHEST_PROTOCOL))
+        cache.write_bytes_atomic(meta_path, json.dumps(meta).encode("utf-8"))
+    except OSError:
+        pass
+    return Converted(meta, None, text, ranks)
