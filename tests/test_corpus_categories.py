@@ -1,0 +1,289 @@
+"""Category packs and user directories for data-mixture inference; the shipped-data manifest."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from tokforensics.corpus.categories import (
+    Category,
+    CategoryPack,
+    default_group,
+    detect_script,
+    load_categories,
+)
+from tokforensics.corpus.textio import data_root
+from tokforensics.errors import InputError, TokError, UsageError
+
+GROUPS = {"english", "code", "non_english"}
+PERMISSIVE = {"MIT", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "PSF-2.0", "MIT OR Apache-2.0",
+              "Ruby OR BSD-2-Clause", "CC-BY-4.0", "CC0-1.0"}
+
+
+@pytest.fixture(scope="module")
+def pack() -> CategoryPack:
+    return load_categories("default")
+
+
+@pytest.fixture(scope="module")
+def sampled() -> CategoryPack:
+    return load_categories("default", bytes_per_category=40_000, seed=0)
+
+
+# ------------------------------------------------------------------------------------------ shipped pack
+def test_pack_coverage(pack):
+    assert pack.name == "default" and pack.source and "\n" not in pack.source
+    groups = [c.group for c in pack.categories]
+    assert set(groups) <= GROUPS
+    assert groups.count("non_english") >= 40
+    assert groups.count("code") >= 10
+    assert groups.count("english") == 1
+    assert pack.get("en").group == "english"
+    for name in ("tr", "de", "zh", "ja", "ar", "ru", "python", "javascript", "rust", "go"):
+        assert name in pack.names
+    assert len(set(pack.names)) == len(pack.names)
+    assert pack.warnings == []
+
+
+def test_each_category_is_big_enough_and_described(pack):
+    for c in pack.categories:
+        assert isinstance(c, Category)
+        assert c.n_bytes >= 30_000, c.name
+        assert c.n_bytes == len(c.text.encode("utf-8"))
+        assert c.source and "\n" not in c.source
+        if c.group == "code":
+            assert c.script == "code"
+        else:
+            assert len(c.script) == 4 and c.script[0].isupper(), (c.name, c.script)
+
+
+def test_scripts_match_text(pack):
+    for c in pack.categories:
+        if c.group == "code":
+            continue
+        found = detect_script(c.text, max_chars=20_000)
+        family = {"Hans": "Hani", "Hant": "Hani"}
+        assert family.get(found, found) == family.get(c.script, c.script), (c.name, c.script, found)
+
+
+def test_pack_json_matches_files(pack):
+    root = data_root() / "corpora" / "mixture" / "default"
+    meta = json.loads((root / "pack.json").read_text(encoding="utf-8"))
+    by_name = {c.name: c for c in pack.categories}
+    assert [c["name"] for c in meta["categories"]] == pack.names
+    for entry in meta["categories"]:
+        assert entry["bytes"] == by_name[entry["name"]].n_bytes
+        assert entry["group"] in GROUPS
+        assert entry["sources"], entry["name"]
+        for s in entry["sources"]:
+            assert s["licence"] in PERMISSIVE, (entry["name"], s)
+            assert s["package"] and s["version"] and s["paths"]
+
+
+def test_get_unknown_category(pack):
+    with pytest.raises(UsageError):
+        pack.get("klingon")
+    assert all(c.group == "code" for c in pack.by_group("code"))
+
+
+# ------------------------------------------------------------------------------------------- manifest
+def test_manifest_matches_shipped_files():
+    corpora = data_root() / "corpora"
+    rows = json.loads((corpora / "MANIFEST.json").read_text(encoding="utf-8"))
+    listed = set()
+    for row in rows:
+        path = data_root() / row["path"]
+        assert path.is_file(), row["path"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == row["sha256"], row["path"]
+        for key in ("source_package", "version", "licence", "terms", "derived"):
+            assert row[key], (row["path"], key)
+        assert isinstance(row["source_paths"], list) and row["source_paths"]
+        assert "GPL" not in row["licence"] and "SA" not in row["licence"]
+        listed.add(path.resolve())
+    shipped = {p.resolve() for p in corpora.rglob("*") if p.is_file()
+               and p.suffix in {".gz", ".json", ".txt"} and p.name != "MANIFEST.json"}
+    assert shipped == listed
+
+
+def test_shipped_gzip_is_deterministic():
+    path = data_root() / "corpora" / "udhr" / "udhr.jsonl.gz"
+    header = path.read_bytes()[:10]
+    assert header[4:8] == b"\0\0\0\0"  # mtime 0
+    assert gzip.decompress(path.read_bytes()).count(b"\n") >= 500
+
+
+# ------------------------------------------------------------------------------------------- sampling
+def test_budget_respected_and_deterministic(sampled):
+    again = load_categories("default", bytes_per_category=40_000, seed=0)
+    assert [c.text for c in again.categories] == [c.text for c in sampled.categories]
+    for c in sampled.categories:
+        assert 1024 <= c.n_bytes <= 40_000, c.name
+        assert c.n_bytes >= 30_000, c.name  # 4 KB documents fill a 40 KB budget closely
+
+
+def test_different_seeds_differ(sampled):
+    other = load_categories("default", bytes_per_category=40_000, seed=1)
+    differ = sum(a.text != b.text for a, b in zip(sampled.categories, other.categories, strict=True))
+    assert differ >= len(sampled.categories) // 2
+
+
+def test_sample_keeps_original_order(pack, sampled):
+    full = pack.get("tr").text
+    positions = [full.find(line) for line in sampled.get("tr").text.split("\n") if len(line) > 60]
+    assert positions and all(p >= 0 for p in positions)
+    assert positions == sorted(positions)
+
+
+def test_budget_too_small_is_usage_error():
+    with pytest.raises(UsageError, match="too small"):
+        load_categories("default", bytes_per_category=100)
+    with pytest.raises(UsageError):
+        load_categories("default", bytes_per_category="big")  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------------------- user dirs
+def _para(word: str, n: int) -> str:
+    return "\n".join(f"{word} line {i} " + "lorem ipsum dolor sit amet " * 3 for i in range(n)) + "\n"
+
+
+def _user_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "cats"
+    d.mkdir()
+    (d / "tr.txt").write_text(_para("merhaba dünya ve çiçek", 60), encoding="utf-8")
+    (d / "en.jsonl").write_text("".join(json.dumps({"text": f"The quick brown fox number {i} jumps over "
+                                                            "the lazy dog again and again."}) + "\n"
+                                        for i in range(80)), encoding="utf-8")
+    with gzip.open(d / "de.txt.gz", "wt", encoding="utf-8") as fh:
+        fh.write(_para("grüße aus dem schönen süden", 60))
+    py = d / "python"
+    py.mkdir()
+    (py / "a.txt").write_text("def f(x):\n    return x + 1\n" * 60, encoding="utf-8")
+    with gzip.open(py / "b.jsonl.gz", "wt", encoding="utf-8") as fh:
+        for i in range(30):
+            fh.write(json.dumps({"text": f"class C{i}:\n    pass\n"}) + "\n")
+    (py / "latin1.txt").write_bytes("caf\xe9 = 1\n".encode("latin-1") * 10)
+    (py / "README.md").write_text("not a category file", encoding="utf-8")
+    (d / "notes.pdf").write_bytes(b"%PDF")
+    return d
+
+
+def test_user_dir(tmp_path):
+    d = _user_dir(tmp_path)
+    p = load_categories(d)
+    assert p.names == ["de", "en", "python", "tr"]
+    groups = {c.name: c.group for c in p.categories}
+    assert groups == {"de": "non_english", "en": "english", "python": "code", "tr": "non_english"}
+    assert p.get("python").script == "code" and p.get("tr").script == "Latn"
+    assert "class C29:" in p.get("python").text and "def f(x)" in p.get("python").text
+    assert "The quick brown fox number 79" in p.get("en").text
+    assert "grüße" in p.get("de").text
+    assert any("latin1.txt" in w and "UTF-8" in w for w in p.warnings)
+    assert any("notes.pdf" in w for w in p.warnings)
+    assert any("README.md" in w for w in p.warnings)
+    assert "caf" not in p.get("python").text
+
+
+def test_user_dir_overrides(tmp_path):
+    d = _user_dir(tmp_path)
+    (d / "categories.json").write_text(json.dumps({"tr": {"group": "english", "script": "Latn"},
+                                                   "de": "code", "xx": "code"}), encoding="utf-8")
+    p = load_categories(str(d))
+    assert p.get("tr").group == "english"
+    assert p.get("de").group == "code" and p.get("de").script == "code"
+    assert any("'xx'" in w for w in p.warnings)
+    (d / "categories.json").write_text(json.dumps({"tr": "klingon"}), encoding="utf-8")
+    with pytest.raises(InputError):
+        load_categories(d)
+
+
+def test_user_dir_sampling(tmp_path):
+    d = _user_dir(tmp_path)
+    a = load_categories(d, bytes_per_category=2000, seed=3)
+    b = load_categories(d, bytes_per_category=2000, seed=3)
+    c = load_categories(d, bytes_per_category=2000, seed=4)
+    assert [x.text for x in a.categories] == [x.text for x in b.categories]
+    assert [x.text for x in a.categories] != [x.text for x in c.categories]
+    assert all(1024 <= x.n_bytes <= 2000 for x in a.categories)
+
+
+def test_large_file_is_streamed_and_sampled(tmp_path):
+    d = tmp_path / "big"
+    d.mkdir()
+    with open(d / "fi.txt", "w", encoding="utf-8") as fh:
+        for i in range(200_000):
+            fh.write(f"{i:07d} hyvää päivää kaikille tänään {i % 97}\n")
+    p = load_categories(d, bytes_per_category=20_000, seed=0)
+    text = p.get("fi").text
+    assert 19_000 <= p.get("fi").n_bytes <= 20_000
+    numbers = [int(line[:7]) for line in text.splitlines()]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert numbers[-1] - numbers[0] > 100_000  # drawn from the whole file, not its head
+    assert p.get("fi").n_units == len(numbers)
+
+
+def test_category_of_only_bad_files_is_error(tmp_path):
+    d = _user_dir(tmp_path)
+    (d / "fr.txt").write_bytes("fran\xe7ais\n".encode("latin-1") * 500)
+    with pytest.raises(InputError, match="UTF-8"):
+        load_categories(d)
+
+
+def test_too_small_and_empty_categories(tmp_path):
+    d = tmp_path / "small"
+    d.mkdir()
+    (d / "tr.txt").write_text("merhaba\n", encoding="utf-8")
+    with pytest.raises(InputError, match="too small to count"):
+        load_categories(d)
+    (d / "tr.txt").write_text("\n\n  \n", encoding="utf-8")
+    with pytest.raises(InputError, match="empty"):
+        load_categories(d)
+
+
+def test_bad_jsonl_is_error(tmp_path):
+    d = tmp_path / "j"
+    d.mkdir()
+    (d / "tr.jsonl").write_text('{"text": "ok"}\n{"body": "no text field"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="tr.jsonl:2"):
+        load_categories(d)
+
+
+def test_missing_and_empty_directories(tmp_path):
+    with pytest.raises(UsageError, match="no category pack or directory"):
+        load_categories(tmp_path / "nope")
+    with pytest.raises(UsageError, match="is a file"):
+        (tmp_path / "f.txt").write_text("x", encoding="utf-8")
+        load_categories(tmp_path / "f.txt")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match="no category files"):
+        load_categories(empty)
+    with pytest.raises(TokError):
+        load_categories("no-such-pack")
+
+
+def test_errors_are_one_line(tmp_path):
+    try:
+        load_categories(tmp_path / "nope")
+    except TokError as exc:
+        assert "\n" not in str(exc)
+
+
+# ------------------------------------------------------------------------------------------- helpers
+@pytest.mark.parametrize(("text", "script"), [
+    ("Merhaba dünya, nasılsınız?", "Latn"), ("Привет, как дела?", "Cyrl"), ("Γειά σου κόσμε", "Grek"),
+    ("مرحبا بالعالم", "Arab"), ("שלום עולם", "Hebr"), ("नमस्ते दुनिया", "Deva"), ("人人生而自由", "Hani"),
+    ("すべての人間は、生まれながらにして自由である", "Jpan"), ("모든 인간은 태어날 때부터 자유롭다", "Hang"),
+    ("สวัสดีชาวโลก", "Thai"), ("გამარჯობა", "Geor"), ("1234 !?", "Zyyy"),
+])
+def test_detect_script(text, script):
+    assert detect_script(text) == script
+
+
+def test_default_group():
+    assert default_group("en") == "english" and default_group("English") == "english"
+    assert default_group("python") == "code" and default_group("C++") == "code"
+    assert default_group("tr") == "non_english"

@@ -1,0 +1,143 @@
+"""Small shared helpers for reading text data: plain or gzip, lines or JSON Lines, strict UTF-8.
+
+Everything here streams: no function reads a whole file into memory unless asked to (``read_json``).
+Decoding is strict UTF-8; a bad byte raises :class:`NotUtf8Error` (an ``InputError``) naming the
+file and the byte offset, so callers can skip the file or stop with a clear message.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tokforensics.errors import InputError
+
+CHUNK = 1 << 20  # bytes read at a time when streaming
+
+
+class NotUtf8Error(InputError):
+    """A file that is not valid UTF-8 (the message names the file and the byte offset)."""
+
+
+def data_root() -> Path:
+    """The shipped data folder (``data/`` in the repo, installed as the package ``tokforensics.data``)."""
+    try:
+        root = Path(str(resources.files("tokforensics.data")))
+        if (root / "corpora").is_dir():
+            return root
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return Path(__file__).resolve().parents[2] / "data"
+
+
+def is_gzip(path: Path) -> bool:
+    return path.suffix == ".gz"
+
+
+def inner_suffix(path: Path) -> str:
+    """The suffix that tells the format: ``.txt`` for ``a.txt`` and ``a.txt.gz``, ``.jsonl`` for ``a.jsonl.gz``."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    if is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def iter_lines(path: str | Path) -> Iterator[str]:
+    """Yield the lines of a plain or ``.gz`` text file, split at ``\\n`` and kept with it, strict UTF-8.
+
+    Raises :class:`NotUtf8Error` at the first invalid byte and ``InputError`` for a corrupt gzip stream.
+    """
+    path = Path(path)
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    offset = 0
+    pending = ""
+    try:
+        with _open_binary(path) as fh:
+            while True:
+                chunk = fh.read(CHUNK)
+                final = not chunk
+                try:
+                    text = decoder.decode(chunk, final=final)
+                except UnicodeDecodeError as exc:
+                    raise NotUtf8Error(
+                        f"{path}: not valid UTF-8 at byte {offset + exc.start}; "
+                        "convert it to UTF-8 (for example: iconv -f LATIN1 -t UTF-8)"
+                    ) from None
+                offset += len(chunk)
+                if text:
+                    parts = (pending + text).split("\n")
+                    pending = parts.pop()
+                    for part in parts:
+                        yield part + "\n"
+                if final:
+                    break
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{path}: cannot read ({exc}); check that the file is complete and readable") from None
+    if pending:
+        yield pending
+
+
+def iter_jsonl_texts(path: str | Path, field: str = "text") -> Iterator[str]:
+    """Yield ``record[field]`` for each JSON line of a plain or ``.gz`` JSON Lines file (blank lines skipped)."""
+    path = Path(path)
+    for number, line in enumerate(iter_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg}); write one JSON object per line") from None
+        if not isinstance(record, dict) or not isinstance(record.get(field), str):
+            raise InputError(f'{path}:{number}: no string "{field}" field; each line must be {{"{field}": "..."}}')
+        yield record[field]
+
+
+def iter_units(path: str | Path) -> Iterator[str]:
+    """The sampling units of a text file: lines of ``.txt`` (and any other suffix), records of ``.jsonl``.
+
+    Lines keep their line ending; JSON Lines records get a trailing newline so units concatenate cleanly.
+    """
+    path = Path(path)
+    if inner_suffix(path) == ".jsonl":
+        for text in iter_jsonl_texts(path):
+            yield text if text.endswith("\n") else text + "\n"
+    else:
+        yield from iter_lines(path)
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a whole (small) JSON file, plain or ``.gz``."""
+    path = Path(path)
+    text = "".join(iter_lines(path))
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}); fix or regenerate it") from None
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Yield each JSON object of a plain or ``.gz`` JSON Lines file."""
+    path = Path(path)
+    for number, line in enumerate(iter_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg}); regenerate the file") from None
+        if not isinstance(record, dict):
+            raise InputError(f"{path}:{number}: expected a JSON object; regenerate the file")
+        yield record
