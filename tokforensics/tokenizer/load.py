@@ -22,9 +22,9 @@ from . import patterns, zoo
 from .bytemap import bytes_to_symbols
 from .gguf import read_gguf_metadata
 from .merges import hf_sentencepiece_merges, merges_from_ranks, merges_from_sentencepiece
-from .spmodel import BYTE, CONTROL, NORMAL, UNKNOWN, USER_DEFINED, SPModel, parse_sp_model
+from .spmodel import CONTROL, NORMAL, UNKNOWN, USER_DEFINED, SPModel, parse_sp_model
 
-CONVERTER_VERSION = "3"
+CONVERTER_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -258,7 +258,10 @@ def sp_bpe_json(model: SPModel) -> dict:
     unk = next((p.piece for p in model.pieces if p.type == UNKNOWN), None)
     added = [_added(p.piece, i, special=p.type != USER_DEFINED) for i, p in enumerate(model.pieces)
              if p.type in (CONTROL, UNKNOWN, USER_DEFINED)]
-    norm_steps = []
+    norm_steps: list[dict] = []
+    if model.remove_extra_whitespaces:
+        norm_steps += [{"type": "Strip", "strip_left": True, "strip_right": True},
+                       {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]
     if model.add_dummy_prefix:
         norm_steps.append({"type": "Prepend", "prepend": "▁"})
     norm_steps.append({"type": "Replace", "pattern": {"String": " "}, "content": "▁"})

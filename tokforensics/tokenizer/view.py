@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -81,6 +80,14 @@ class Tokenizer:
             self._sp = spm.SentencePieceProcessor(model_proto=src.data)
             self._sp_model = parse_sp_model(src.data, src.origin)
             self._pre = None
+
+    @cached_property
+    def _nfc(self):
+        # the Rust normalizer, not unicodedata: Python's Unicode tables can be older, and Qwen's
+        # published tokenizer.json normalizes with this one
+        from tokenizers import normalizers
+
+        return normalizers.NFC()
 
     def hf_json(self) -> str | None:
         """The tokenizer as a Hugging Face tokenizer.json document (None for SentencePiece Unigram)."""
@@ -242,9 +249,11 @@ class Tokenizer:
     # ------------------------------------------------------------------ normalize / pretokenize
     def normalize(self, text: str) -> str:
         if self._tt is not None:
-            return unicodedata.normalize("NFC", text) if self._meta["tiktoken"].get("nfc") else text
+            return self._nfc.normalize_str(text) if self._meta["tiktoken"].get("nfc") else text
         if self._sp is not None:
             m = self._sp_model
+            if m.remove_extra_whitespaces:
+                text = re.sub(" {2,}", " ", text.strip(" "))
             out = text.replace(" ", SP_SPACE)
             return (SP_SPACE + out if m.add_dummy_prefix and out else out)
         if self._hf.normalizer is None:
@@ -415,7 +424,9 @@ class Tokenizer:
                 f"(merge-based analyses need a BPE tokenizer)"
             )
         if self._src.format == "sentencepiece":
-            return _load.sp_dedup_merges(parse_sp_model(self._src.data, self._src.origin))
+            sp = SP_SPACE.encode("utf-8")
+            return [(a.replace(sp, b" "), b.replace(sp, b" "))
+                    for a, b in _load.sp_dedup_merges(parse_sp_model(self._src.data, self._src.origin))]
         raw = self.model_doc.get("merges", [])
         vocab = self._vocab
         tb = self.token_bytes
@@ -446,11 +457,16 @@ class Tokenizer:
 
     @cached_property
     def bytes_to_id(self) -> dict[bytes, int]:
+        """Token bytes -> id for ordinary tokens. A byte-fallback piece <0xNN> loses to a normal piece
+        with the same bytes (the ▁ piece, not <0x20>, is what merges build on)."""
         out: dict[bytes, int] = {}
         specials = self.special_ids | set(self.added_tokens.values())
+        fallback = set() if self.byte_level else set(self.byte_token_ids.values())
         for i, b in enumerate(self.token_bytes):
-            if b and i not in specials:
+            if b and i not in specials and i not in fallback:
                 out.setdefault(b, i)
+        for i in sorted(fallback):
+            out.setdefault(self.token_bytes[i], i)
         return out
 
     def merges_txt(self) -> str:
