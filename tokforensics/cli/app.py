@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from ..errors import TokError
 from .render import State, err_console
@@ -41,16 +42,17 @@ def _register() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     _register()
-    # `--json` is accepted anywhere on the line, not only before the command.
     args = list(sys.argv[1:] if argv is None else argv)
-    if "--json" in args[1:]:
-        args = ["--json"] + [a for a in args if a != "--json"]
+    # Global flags are accepted anywhere on the line, not only before the command.
+    for flags in (("--json",), ("--quiet", "-q")):
+        if any(a in flags for a in args):
+            args = [flags[0]] + [a for a in args if a not in flags]
     try:
         rv = app(args=args, prog_name="tok", standalone_mode=False)
         if isinstance(rv, int) and rv:
             sys.exit(rv)
     except TokError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -60,10 +62,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
+    except Exception as exc:
+        # click's usage errors (typer ships its own copy of click, so match on the interface, not the class)
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
             sys.exit(2)
         raise

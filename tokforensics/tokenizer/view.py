@@ -200,7 +200,16 @@ class Tokenizer:
         if self._tt is not None:
             if self._meta["tiktoken"].get("nfc"):
                 texts = [self.normalize(t) for t in texts]
-            return self._tt.encode_batch(list(texts), allowed_special="all")
+            # tiktoken's encode_batch starts a thread pool and rebuilds the special set per call; its core
+            # encoder in a loop is ~40x faster for many short texts and no slower for long ones on 2 cores.
+            core, allowed = self._tt._core_bpe, self._tt.special_tokens_set
+            out = []
+            for t in texts:
+                try:
+                    out.append(core.encode(t, allowed))
+                except UnicodeEncodeError:
+                    out.append(self._tt.encode(t, allowed_special="all"))
+            return out
         if self._sp is not None:
             return self._sp.encode(list(texts))
         return [e.ids for e in self._hf.encode_batch_fast(list(texts), add_special_tokens=False)]
@@ -316,6 +325,13 @@ class Tokenizer:
     @cached_property
     def token_bytes(self) -> list[bytes]:
         """Bytes each id stands for in decoded text. Special tokens give their literal text; unused ids b''."""
+        if self._tt is not None:
+            tb = [b""] * self.vocab_size
+            for b, i in self._tt_ranks.items():
+                tb[i] = b
+            for text, i in self.specials.items():
+                tb[i] = text.encode("utf-8")
+            return tb
         added = {i for i in self.specials.values()} | set(self.added_tokens.values())
         c2b = char_to_byte()
         wordpiece = self.algorithm == "wordpiece"

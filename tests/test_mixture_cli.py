@@ -1,0 +1,102 @@
+"""`tok infer-mixture` end to end on small inputs, its JSON shape, its cache, and its errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from .cli_helpers import assert_clean_error, run_tok
+
+EN = "The committee will meet on Tuesday to discuss the annual budget and the new building plans. " * 60
+TR = "Komite yıllık bütçeyi ve yeni bina planlarını görüşmek için salı günü toplanacak. " * 60
+PY = "def compute(values):\n    total = 0\n    for v in values:\n        total += v * 2\n    return total\n\n" * 60
+
+
+@pytest.fixture
+def cat_dir(tmp_path):
+    d = tmp_path / "cats"
+    d.mkdir()
+    (d / "en.txt").write_text(EN)
+    (d / "tr.jsonl").write_text("\n".join(json.dumps({"text": line}) for line in TR.split(". ")))
+    (d / "python.txt.gz").write_bytes(gzip.compress(PY.encode()))
+    return d
+
+
+def test_infer_mixture_json_shape_and_cache(cat_dir, tmp_path, fresh_cache):
+    out = tmp_path / "res.json"
+    run = run_tok("--json", "infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "400",
+                  "--lp-time-limit", "0", "--out", str(out))
+    assert run.code == 0, run.err
+    res = run.json()
+    assert res["tokenizer"] == "gpt2" and res["merges_used"] == 400
+    names = {c["name"]: c for c in res["categories"]}
+    assert set(names) == {"en", "tr", "python"}
+    assert names["python"]["group"] == "code" and names["en"]["group"] == "english"
+    assert sum(c["share"] for c in res["categories"]) == pytest.approx(1.0)
+    assert set(res["groups"]) >= {"english", "code", "non_english"}
+    assert res["diagnostics"]["converged"] is True
+    assert "timing" in res and json.loads(out.read_text())["tokenizer"] == "gpt2"
+    # GPT-2 was trained on English web text: English must dominate Turkish
+    assert names["en"]["share"] > names["tr"]["share"]
+    again = run_tok("--json", "infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "400",
+                    "--lp-time-limit", "0")
+    assert again.json()["timing"].get("cached_result") is True
+    assert [c["share"] for c in again.json()["categories"]] == [c["share"] for c in res["categories"]]
+
+
+def test_table_output(cat_dir):
+    run = run_tok("infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "300", "-q")
+    assert run.code == 0, run.err
+    assert "Inferred training mixture of gpt2" in run.out and "Group totals" in run.out and "LP:" in run.out
+
+
+def test_errors(cat_dir, tmp_path, fresh_cache):
+    assert_clean_error(run_tok("infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "60000"),
+                       "beyond the 50,000 merges")
+    assert_clean_error(run_tok("infer-mixture", "gpt2", "--categories", str(tmp_path / "nope")), "")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "a.txt").write_text("")
+    (empty / "b.txt").write_text(EN)
+    assert_clean_error(run_tok("infer-mixture", "gpt2", "--categories", str(empty), "--merges", "100"), "")
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    (tiny / "a.txt").write_text("hi")
+    (tiny / "b.txt").write_text(EN)
+    assert_clean_error(run_tok("infer-mixture", "gpt2", "--categories", str(tiny), "--merges", "100"), "too small")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "en.txt").write_text(EN)
+    (bad / "tr.txt").write_bytes(b"\xff\xfe not utf-8 " * 200)
+    (bad / "python.txt").write_text(PY)
+    run = run_tok("--json", "infer-mixture", "gpt2", "--categories", str(bad), "--merges", "100")
+    assert_clean_error(run, "")  # the only file of 'tr' is skipped, leaving the category empty
+    assert "utf-8" in run.err.lower()
+    cache_files = [p for p in fresh_cache.rglob("*.npz")] if fresh_cache.exists() else []
+    for p in cache_files:
+        assert p.stat().st_size > 0
+    assert not [p for p in fresh_cache.rglob("*.tmp")] if fresh_cache.exists() else True
+    assert_clean_error(run_tok("infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "0"), "positive")
+
+
+def test_non_bpe_tokenizer_is_refused(tmp_path, cat_dir):
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    uni = Tokenizer(models.Unigram())
+    uni.pre_tokenizer = pre_tokenizers.Metaspace()
+    uni.train_from_iterator([EN, TR], trainers.UnigramTrainer(vocab_size=80, show_progress=False))
+    p = tmp_path / "uni.json"
+    uni.save(str(p))
+    assert_clean_error(run_tok("infer-mixture", str(p), "--categories", str(cat_dir)), "not BPE")
+
+
+def test_experiment_runs_and_beats_random(fresh_cache):
+    run = run_tok("--json", "experiment", "mixture", "--domain", "code", "--n", "3", "--trials", "2",
+                  "--merges", "300", "--train-bytes", "150000", "--lp-time-limit", "30")
+    assert run.code == 0, run.err
+    res = run.json()
+    assert len(res["trials"]) == 2 and res["n"] == 3
+    assert res["mean"] < res["mean_random"]
+    assert_clean_error(run_tok("experiment", "mixture", "--domain", "poetry"), "unknown --domain")

@@ -1,0 +1,129 @@
+"""Controlled experiments (Hayase et al. 2024, section 4): train a BPE tokenizer on a known mixture of one
+split of the category data, infer the mixture from a disjoint split, and score the error."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import UsageError
+from . import lp
+from .executor import SerialExecutor
+from .infer import category_trajectories
+
+DOMAINS = {"languages": ("non_english",), "code": ("code",), "mixed": ("non_english", "code", "english")}
+
+
+@dataclass(frozen=True)
+class Trial:
+    categories: list[str]
+    truth: list[float]
+    inferred: list[float]
+    log10_mse: float
+    log10_mse_random: float
+    log10_mse_uniform: float
+    merges: int
+    converged: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    domain: str
+    n: int
+    trials: list[Trial]
+    mean: float
+    sd: float
+    mean_random: float
+    mean_uniform: float
+    merges: int
+    train_bytes: int
+    pack: str
+    seed: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _split(text: str) -> tuple[str, str]:
+    """Two disjoint halves of a category: alternate lines (documents stay whole within a line)."""
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[0::2]), "".join(lines[1::2])
+
+
+def _train_bpe(text_parts: list[str], merges: int, path: str) -> None:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tk = Tokenizer(models.BPE())
+    # the paper's controlled tokenizers: Digits + ByteLevel pretokenization
+    tk.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=False),
+                                                pre_tokenizers.ByteLevel(add_prefix_space=False)])
+    tk.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=256 + merges, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False, min_frequency=2)
+    tk.train_from_iterator(text_parts, trainer)
+    tk.save(path)
+
+
+def run_experiment(domain: str = "languages", n: int = 5, trials: int = 20, seed: int = 0, merges: int = 3000,
+                   train_bytes: int = 2_000_000, pack: str = "default", lp_time_limit: float | None = 120.0,
+                   progress=None) -> ExperimentResult:
+    from ..corpus.categories import load_categories
+    from ..tokenizer.view import load_tokenizer
+
+    if domain not in DOMAINS:
+        raise UsageError(f"unknown --domain '{domain}'; choose one of {', '.join(DOMAINS)}")
+    cats = [c for c in load_categories(pack).categories if c.group in DOMAINS[domain]]
+    if n < 2 or n > len(cats):
+        raise UsageError(f"--n must be between 2 and {len(cats)} for domain '{domain}' (got {n})")
+    if trials < 1:
+        raise UsageError(f"--trials must be at least 1 (got {trials})")
+    rng = np.random.default_rng(seed)
+    out: list[Trial] = []
+    for k in range(trials):
+        t0 = time.perf_counter()
+        pick = sorted(rng.choice(len(cats), size=n, replace=False).tolist())
+        chosen = [cats[i] for i in pick]
+        w = rng.dirichlet(np.ones(n))
+        halves = [_split(c.text) for c in chosen]
+        avail = np.array([len(a.encode("utf-8")) for a, _ in halves], dtype=float)
+        total = float(min(train_bytes, np.min(avail / w)))
+        parts, used = [], []
+        for (a, _), wi in zip(halves, w, strict=True):
+            raw = a.encode("utf-8")[: int(total * wi)]
+            part = raw.decode("utf-8", "ignore")
+            parts.append(part)
+            used.append(len(part.encode("utf-8")))
+        truth = np.array(used, dtype=float) / sum(used)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "tokenizer.json")
+            _train_bpe([p for p in parts if p], merges, path)
+            tok = load_tokenizer(path)
+            mi = tok.merge_ids()
+            tests = [b for _, b in halves]
+            trajs = category_trajectories(tok, tests, mi, SerialExecutor())
+            V = int(max(tok.vocab_size, int(mi.max()) + 1))
+            data = lp.combine(trajs, mi[:, 0] * V + mi[:, 1])
+            res = lp.solve(data, time_limit=lp_time_limit)
+        b = np.array([len(t.encode("utf-8")) for t in tests], dtype=float)
+        p = np.array([tr.total_pairs for tr in trajs], dtype=float)
+        raw_share = res.alpha * b / p
+        est = raw_share / raw_share.sum()
+        guess = rng.dirichlet(np.ones(n))
+        out.append(Trial(
+            categories=[c.name for c in chosen], truth=truth.round(6).tolist(), inferred=est.round(6).tolist(),
+            log10_mse=float(np.log10(max(np.mean((est - truth) ** 2), 1e-30))),
+            log10_mse_random=float(np.log10(np.mean((guess - truth) ** 2))),
+            log10_mse_uniform=float(np.log10(np.mean((np.full(n, 1.0 / n) - truth) ** 2))),
+            merges=len(mi), converged=res.converged, seconds=round(time.perf_counter() - t0, 2)))
+        if progress:
+            progress("trials", k + 1, trials)
+    vals = np.array([t.log10_mse for t in out])
+    notes = [f"categories drawn from pack '{pack}' groups {', '.join(DOMAINS[domain])}; training text is one half "
+             f"(alternate lines) of each category, inference uses the other half"]
+    return ExperimentResult(domain=domain, n=n, trials=out, mean=float(vals.mean()), sd=float(vals.std(ddof=1)) if len(vals) > 1 else 0.0,
+                            mean_random=float(np.mean([t.log10_mse_random for t in out])),
+                            mean_uniform=float(np.mean([t.log10_mse_uniform for t in out])),
+                            merges=merges, train_bytes=train_bytes, pack=pack, seed=seed, notes=notes)
