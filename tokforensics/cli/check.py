@@ -1,0 +1,210 @@
+"""`tok check` (policy gate for CI) and `tok baseline` (golden token ids)."""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.text import Text
+
+from ..errors import InputError, UsageError
+from ..policy.baseline import build_golden, write_golden
+from ..policy.config import DEFAULT_GOLDEN, POLICY_FILE, Policy, load_policy
+from ..policy.files import write_text
+from ..policy.init import starter_policy
+from ..policy.junit import write_junit
+from ..policy.measure import PolicyMeasurer
+from ..policy.probes import probe_set
+from ..policy.rules import CheckResult, run_check
+from ..tokenizer.view import load_tokenizer
+from .app import app
+from .render import State, console, emit_json, err_console, fmt, table
+
+WINDOW = (4, 10)  # tokens shown before and after the first difference
+PALETTE = ["on #3b4261", "on #4b3b61", "on #3b614b", "on #61503b", "on #613b45", "on #3b5a61"]
+
+
+def _status(msg: str):
+    return nullcontext() if State.quiet or State.json else err_console.status(msg)
+
+
+@app.command("check")
+def check_cmd(
+    config: Path = typer.Option(None, "--config", "-c", help="Policy file (default: tokforensics.toml, or the "
+                                "tool.tokforensics table of pyproject.toml, here or in a parent folder)."),
+    junit: Path = typer.Option(None, "--junit", help="Also write JUnit XML for CI test reports to this file."),
+    init: bool = typer.Option(False, "--init", help="Write a starter policy (and golden file) measured from the "
+                              "current tokenizer, then exit."),
+    tokenizer: str = typer.Option(None, "--tokenizer", "-t", help="With --init: the tokenizer (zoo name or path)."),
+    margin: float = typer.Option(0.05, "--margin", help="With --init: slack added to measured ratios (0.05 = 5%)."),
+    force: bool = typer.Option(False, "--force", help="With --init: overwrite an existing policy file."),
+) -> None:
+    """Check a tokenizer against the team's policy. Exit 0: all rules pass; 1: a rule failed; 2: bad input."""
+    if init:
+        if junit is not None:
+            raise UsageError("--junit goes with a check, not with --init")
+        _init(config, tokenizer, margin, force)
+        return
+    if tokenizer is not None:
+        raise UsageError("--tokenizer goes with --init; `tok check` reads the tokenizer from the policy")
+    if margin != 0.05 or force:
+        raise UsageError("--margin and --force go with --init")
+    if junit is not None and junit.is_dir():
+        raise UsageError(f"--junit {junit} is a directory; give a file path")
+    policy = load_policy(Path.cwd(), config)
+    t0 = time.perf_counter()
+    with _status(f"loading {policy.tokenizer}"):
+        try:
+            tok = load_tokenizer(policy.tokenizer)
+        except InputError as exc:
+            raise InputError(f"{policy.path}: tokenizer: {exc}") from None
+    measurer = PolicyMeasurer(tok, policy.texts)
+    with _status("checking") as st:
+        res = run_check(policy, tok, measurer,
+                        progress=(lambda k: st.update(f"checking {k}")) if st is not None else None)
+    elapsed = time.perf_counter() - t0
+    if junit is not None:
+        write_junit(junit, res, elapsed)
+    if State.json:
+        emit_json({"passed": res.passed, "n_failed": res.n_failed, **_jsonable(res),
+                   "junit": str(junit) if junit else None})
+    else:
+        _render(res, elapsed, junit)
+    if not res.passed:
+        raise typer.Exit(1)
+
+
+def _jsonable(res: CheckResult) -> dict:
+    return {"policy": res.policy, "tokenizer": res.tokenizer, "results": res.results, "notes": res.notes}
+
+
+def _render(res: CheckResult, elapsed: float, junit: Path | None) -> None:
+    corpora: dict[str, int] = {}  # full description -> footnote number
+    rows = []
+    for r in res.results:
+        mark = "[green]pass[/]" if r.passed else "[bold red]FAIL[/]"
+        measured = str(r.measured) if r.rule == "special_tokens" and r.measured is not None else fmt(r.measured)
+        on = "–"
+        if r.corpus:
+            n = corpora.setdefault(r.corpus, len(corpora) + 1)
+            on = f"({n}) {_short(r.corpus)}"
+        rows.append([mark, escape(r.name), escape(measured), escape(r.threshold), escape(on)])
+    t = res.tokenizer
+    console.print(table(f"tok check: {t['name']} (sha256 {t['sha256'][:12]}…), policy {res.policy}",
+                        [("", "left"), ("rule", "left"), ("measured", "right"), ("threshold", "left"),
+                         ("measured on", "left")], rows))
+    for text, n in corpora.items():
+        console.print(Text(f"({n}) {text}", style="dim"))
+    for r in res.results:
+        if r.passed:
+            continue
+        console.print(Text.assemble(("✗ ", "bold red"), (r.name, "bold"),
+                                    (f" (policy line {r.line})" if r.line else "", "dim"), ": ", r.detail))
+        for d in r.data.get("diffs", []):
+            k = d["first_diff"]
+            lo = max(0, k - WINDOW[0])
+            console.print(Text.assemble("  ", (d["id"], "bold"), f"  first difference at token {k}  ",
+                                        (_clip(repr(d["text"]), 100), "dim")))
+            for label, pieces, ids in (("golden ", d["golden_pieces"], d["golden_ids"]),
+                                       ("current", d["current_pieces"], d["current_ids"])):
+                hi = min(len(ids), k + WINDOW[1])
+                console.print(_pieces_line(f"    {label} ", pieces, k, lo, hi))
+                console.print(Text(f"            ids {'… ' if lo else ''}{ids[lo:hi]}{' …' if hi < len(ids) else ''}",
+                                   style="dim"))
+    for note in res.notes:
+        console.print(Text("note: " + note, style="yellow"))
+    n = len(res.results)
+    summary = (f"[bold green]all {n} checks passed[/]" if res.passed
+               else f"[bold red]{res.n_failed} of {n} checks failed[/]")
+    console.print(f"{summary} in {elapsed:.1f} s" + (f"; JUnit XML written to {escape(str(junit))}" if junit else ""))
+
+
+def _short(corpus: str) -> str:
+    """The name part of a corpus description, for the table (the full text is printed below it)."""
+    cut = min((i for i in (corpus.find(" ("), corpus.find(";"), corpus.find(":"), corpus.find(",")) if i > 0),
+              default=len(corpus))
+    return _clip(corpus[:cut], 32)
+
+
+def _clip(s: str, n: int) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _pieces_line(label: str, pieces: list[str], first_diff: int, lo: int, hi: int) -> Text:
+    """Tokens lo..hi as coloured blocks; the first differing one underlined."""
+    line = Text(label + " " + ("… " if lo else ""))
+    for k in range(lo, hi):
+        shown = pieces[k].replace("\n", "↵").replace("\t", "→").replace("\r", "␍")
+        style = PALETTE[k % len(PALETTE)] + (" bold underline" if k == first_diff else "")
+        line.append(shown, style=style)
+    if hi < len(pieces):
+        line.append(" …")
+    return line
+
+
+def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> None:
+    if spec is None:
+        raise UsageError("--init needs --tokenizer NAME (a zoo name such as gpt4, or a path)")
+    if not 0 <= margin < 10:
+        raise UsageError(f"--margin {margin}: give a fraction between 0 and 10 (0.05 = 5%)")
+    path = config or Path(POLICY_FILE)
+    if path.name == "pyproject.toml":
+        raise UsageError("--init writes a separate policy file; give --config tokforensics.toml (or another "
+                         "name), then move its keys into a tool.tokforensics table if you prefer pyproject.toml")
+    if path.exists() and not force:
+        raise InputError(f"{path} already exists; pass --force to overwrite it")
+    with _status(f"loading {spec}"):
+        tok = load_tokenizer(spec)
+    with _status("measuring the tokenizer for starter thresholds"):
+        text, skipped = starter_policy(tok, spec, PolicyMeasurer(tok), margin)
+    write_text(path, text, "the policy")
+    golden = path.parent / DEFAULT_GOLDEN
+    wrote_golden = False
+    if not golden.exists():
+        write_golden(golden, build_golden(tok, probe_set()))
+        wrote_golden = True
+    if State.json:
+        emit_json({"policy": str(path), "golden": str(golden), "wrote_golden": wrote_golden, "skipped": skipped})
+        return
+    console.print(f"wrote starter policy {escape(str(path))} for {escape(tok.name)} (margin {margin:.0%})")
+    if wrote_golden:
+        console.print(f"wrote golden ids {escape(str(golden))}; commit both files")
+    else:
+        console.print(f"kept the existing {escape(str(golden))}; run `tok baseline` to rewrite it")
+    for s in skipped:
+        console.print(Text(f"left out: {s}", style="yellow"))
+
+
+@app.command("baseline")
+def baseline_cmd(
+    config: Path = typer.Option(None, "--config", "-c", help="Policy file (gives the tokenizer, texts and golden "
+                                "path); default: the policy found from here."),
+    tokenizer: str = typer.Option(None, "--tokenizer", "-t", help="Tokenizer (zoo name or path); overrides "
+                                  "the policy's."),
+    texts: list[Path] = typer.Option(None, "--texts", help="Extra probe texts (.txt one per line, or .jsonl); "
+                                     "adds to the policy's `texts`. Repeatable."),
+    out: Path = typer.Option(None, "-o", "--out", help="Golden file to write (default: the policy's, else "
+                             f"{DEFAULT_GOLDEN})."),
+) -> None:
+    """Write golden token ids for the shipped probe set (plus your texts) to a file you commit."""
+    policy: Policy | None = None
+    if config is not None or tokenizer is None:
+        policy = load_policy(Path.cwd(), config)
+    spec = tokenizer or policy.tokenizer
+    files = list(policy.texts if policy else ()) + list(texts or [])
+    dest = out or (policy.golden if policy else Path(DEFAULT_GOLDEN))
+    probes = probe_set(files)
+    with _status(f"loading {spec}"):
+        tok = load_tokenizer(spec)
+    g = build_golden(tok, probes)
+    write_golden(dest, g)
+    n_tokens = sum(len(ids) for _, ids in g.probes)
+    if State.json:
+        emit_json({"path": str(dest), "tokenizer": g.tokenizer, "probe_set_sha256": g.probe_set_sha256,
+                   "n_probes": len(g.probes), "n_tokens": n_tokens})
+        return
+    console.print(f"wrote {len(g.probes)} probe texts ({n_tokens:,} tokens) of {escape(tok.name)} "
+                  f"(sha256 {tok.sha256[:12]}…) to {escape(str(dest))}; commit it")

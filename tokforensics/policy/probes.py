@@ -1,0 +1,99 @@
+"""The probe set for golden ids: the shipped texts in data/probes/ plus the team's own texts.
+
+Shipped files are JSON lines {"id", "text"} so that whitespace (tabs, CR, trailing spaces) survives exactly.
+A team's own texts: `.jsonl` ({"text": ..., optional "id"}) or `.txt` (one text per line, the line ending
+removed; blank lines skipped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from ..errors import InputError
+
+SHIPPED = ("scripts.jsonl", "code.jsonl", "numbers.jsonl", "whitespace.jsonl", "emoji.jsonl")
+
+
+@dataclass(frozen=True)
+class Probe:
+    id: str
+    text: str
+
+
+@cache
+def shipped_probes() -> tuple[Probe, ...]:
+    root = resources.files("tokforensics.data") / "probes"
+    out: list[Probe] = []
+    for name in SHIPPED:
+        try:
+            text = (root / name).read_text("utf-8")
+        except OSError:
+            raise InputError(f"shipped probe file data/probes/{name} is missing; reinstall tokforensics") from None
+        out.extend(_parse_jsonl(text, f"data/probes/{name}", ""))
+    return tuple(out)
+
+
+def load_user_texts(path: Path) -> list[Probe]:
+    """A team's own probe texts; ids are 'user/<file name>:<line>' unless the JSON line gives one."""
+    try:
+        raw = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such probe text file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory; give a .txt or .jsonl file of probe texts") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if path.suffix == ".jsonl":
+        return _parse_jsonl(raw, str(path), f"user/{path.name}:")
+    out = []
+    for n, line in enumerate(raw.split("\n"), 1):
+        line = line.removesuffix("\r")
+        if line.strip():
+            out.append(Probe(f"user/{path.name}:{n}", line))
+    if not out:
+        raise InputError(f"{path}: no texts (one text per line expected)")
+    return out
+
+
+def _parse_jsonl(raw: str, where: str, id_prefix: str) -> list[Probe]:
+    out = []
+    for n, line in enumerate(raw.split("\n"), 1):  # not splitlines(): U+2028 may sit inside a string
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}:{n}: not a JSON object ({exc.msg})") from None
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            raise InputError(f'{where}:{n}: expected an object with a string "text" field')
+        pid = obj.get("id")
+        out.append(Probe(str(pid) if pid is not None and not id_prefix else f"{id_prefix}{pid or n}", obj["text"]))
+    if not out:
+        raise InputError(f"{where}: no texts")
+    return out
+
+
+def probe_set(user_files: tuple[Path, ...] | list[Path] = ()) -> list[Probe]:
+    """Shipped probes, then the team's texts, in a fixed order; ids must be unique."""
+    probes = list(shipped_probes())
+    for f in user_files:
+        probes.extend(load_user_texts(f))
+    seen: set[str] = set()
+    for p in probes:
+        if p.id in seen:
+            raise InputError(f"probe id '{p.id}' appears twice; give each text a unique id")
+        seen.add(p.id)
+    return probes
+
+
+def probe_set_hash(probes: list[Probe]) -> str:
+    """sha256 of the ordered (id, text) pairs: changes when any text, id or the order changes."""
+    blob = json.dumps([[p.id, p.text] for p in probes], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -1,0 +1,152 @@
+"""Charts as small inline SVG, drawn by hand.
+
+Two chart kinds cover the report: grouped horizontal bars (a value per language and tokenizer) and 100%
+stacked bars (shares per tokenizer). Hand-made SVG is a few kilobytes per chart, needs no dependency, keeps
+text as text (searchable, crisp in print, readable by screen readers through <title>) and follows the
+page's fonts; a plotting library's SVG export of the same charts is ten times larger.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+# Okabe-Ito, then greys: distinguishable with common colour-vision deficiencies and in greyscale print.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+           "#999999", "#666666", "#BBBBBB", "#444444"]
+
+FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"'
+
+
+def color(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def _nice_max(x: float) -> float:
+    if x <= 0:
+        return 1.0
+    mag = 10 ** math.floor(math.log10(x))
+    for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if x <= m * mag:
+            return m * mag
+    return 10 * mag
+
+
+def _ticks(vmax: float, n: int = 5) -> list[float]:
+    step = vmax / n
+    return [round(step * i, 10) for i in range(n + 1)]
+
+
+def _num(v: float) -> str:
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 100 else f"{v:,.0f}"
+
+
+def _clip(s: str, n: int) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _label_width(labels: list[str]) -> int:
+    """Room for the row labels at 12 px (about 7 px per character), within 80..260 px."""
+    return max(80, min(260, 12 + 7 * max((len(x) for x in labels), default=0)))
+
+
+def legend(names: list[str], x: float, y: float) -> tuple[str, float]:
+    """A one-line-per-entry legend; returns (svg, height)."""
+    parts = []
+    for i, name in enumerate(names):
+        yy = y + i * 18
+        parts.append(f'<rect x="{x}" y="{yy}" width="12" height="12" fill="{color(i)}"/>'
+                     f'<text x="{x + 18}" y="{yy + 10.5}" font-size="12">{escape(name)}</text>')
+    return "".join(parts), len(names) * 18
+
+
+def grouped_bars(labels: list[str], series: dict[str, list[float | None]], *, title: str, unit: str = "",
+                 ref: float | None = None, ref_label: str = "", width: int = 760) -> str:
+    """Horizontal bars: one group per label, one bar per series (tokenizer). None values are left out."""
+    names = list(series)
+    labels = [_clip(label, 34) for label in labels]
+    bar_h, gap, right, top = 11, 8, 60, 34
+    left = _label_width(labels)
+    group_h = len(names) * bar_h + gap
+    plot_w = width - left - right
+    vals = [v for vs in series.values() for v in vs if v is not None and math.isfinite(v)]
+    vmax = _nice_max(max(vals + [ref or 0], default=1.0))
+    leg_svg, leg_h = legend(names, left, top)
+    y0 = top + leg_h + 16
+    height = y0 + len(labels) * group_h + 30
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+           f'aria-label="{escape(title)}" class="chart" {FONT}>',
+           f"<title>{escape(title)}</title>",
+           f'<text x="0" y="18" font-size="14" font-weight="600">{escape(title)}</text>', leg_svg]
+
+    def sx(v: float) -> float:
+        return left + plot_w * v / vmax
+
+    for t in _ticks(vmax):
+        x = sx(t)
+        out.append(f'<line x1="{x:.1f}" y1="{y0 - 4}" x2="{x:.1f}" y2="{height - 26}" stroke="#ddd"/>'
+                   f'<text x="{x:.1f}" y="{height - 12}" font-size="11" text-anchor="middle">{_num(t)}</text>')
+    for gi, label in enumerate(labels):
+        gy = y0 + gi * group_h
+        out.append(f'<text x="{left - 6}" y="{gy + group_h / 2 - 1}" font-size="12" text-anchor="end" '
+                   f'dominant-baseline="middle">{escape(label)}</text>')
+        for si, name in enumerate(names):
+            v = series[name][gi]
+            if v is None or not math.isfinite(v):
+                continue
+            y = gy + si * bar_h
+            w = max(0.5, sx(v) - left)
+            out.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{color(si)}">'
+                       f"<title>{escape(label)}, {escape(name)}: {_num(v)}{escape(unit)}</title></rect>")
+            if len(names) <= 3:
+                out.append(f'<text x="{left + w + 3:.1f}" y="{y + bar_h - 3}" font-size="9">{_num(v)}</text>')
+    if ref is not None:
+        x = sx(ref)
+        out.append(f'<line x1="{x:.1f}" y1="{y0 - 6}" x2="{x:.1f}" y2="{height - 26}" stroke="#000" '
+                   f'stroke-dasharray="4 3"/><text x="{x + 4:.1f}" y="{y0 - 8}" font-size="11">'
+                   f"{escape(ref_label)}</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def stacked_shares(rows: list[str], parts: list[tuple[str, list[float]]], *, title: str, width: int = 760) -> str:
+    """100% stacked horizontal bars: one bar per row (tokenizer), one segment per part (category)."""
+    rows = [_clip(r, 34) for r in rows]
+    bar_h, gap, right, top = 22, 10, 20, 34
+    left = _label_width(rows)
+    plot_w = width - left - right
+    cols = 3
+    rows_leg = math.ceil(len(parts) / cols)
+    leg_top = top
+    y0 = leg_top + rows_leg * 18 + 12
+    height = y0 + len(rows) * (bar_h + gap) + 4
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+           f'aria-label="{escape(title)}" class="chart" {FONT}>',
+           f"<title>{escape(title)}</title>",
+           f'<text x="0" y="18" font-size="14" font-weight="600">{escape(title)}</text>']
+    col_w = (width - left) / cols
+    for i, (name, _) in enumerate(parts):
+        x = left + (i % cols) * col_w
+        y = leg_top + (i // cols) * 18
+        out.append(f'<rect x="{x:.1f}" y="{y}" width="12" height="12" fill="{color(i)}"/>'
+                   f'<text x="{x + 18:.1f}" y="{y + 10.5}" font-size="12">{escape(name)}</text>')
+    for ri, row in enumerate(rows):
+        y = y0 + ri * (bar_h + gap)
+        out.append(f'<text x="{left - 6}" y="{y + bar_h / 2}" font-size="12" text-anchor="end" '
+                   f'dominant-baseline="middle">{escape(row)}</text>')
+        total = sum(vals[ri] for _, vals in parts) or 1.0
+        x = float(left)
+        for pi, (name, vals) in enumerate(parts):
+            share = vals[ri] / total
+            w = plot_w * share
+            if w <= 0:
+                continue
+            out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color(pi)}">'
+                       f"<title>{escape(row)}, {escape(name)}: {share:.1%}</title></rect>")
+            if w > 34:
+                fill = "#fff" if pi % len(PALETTE) in (0, 3, 5, 7, 9, 11) else "#000"
+                out.append(f'<text x="{x + w / 2:.1f}" y="{y + bar_h / 2}" font-size="10" text-anchor="middle" '
+                           f'dominant-baseline="middle" fill="{fill}">{share:.0%}</text>')
+            x += w
+    out.append("</svg>")
+    return "".join(out)
