@@ -151,8 +151,8 @@ def test_default_corpus_turkish_adds_eval_text():
     c = sources.default_corpus("tr")
     info = c.info()
     assert c.language == "tur" and "tr_eval" in c.name
-    assert info.segments > 4800 and info.characters > 400_000
-    assert len(sources.turkish_eval_segments()) == 4851
+    assert info.segments > 2500 and info.characters > 150_000
+    assert len(sources.turkish_eval_segments()) == 2541
     assert sources.default_corpus("en").language == "eng"
 
 

@@ -64,6 +64,8 @@ def infer_mixture_cmd(
     lp_time_limit: float = typer.Option(90.0, "--lp-time-limit",
                                         help="Stop generating constraints after this many seconds (0 = until the LP is exact)."),
     all_steps: bool = typer.Option(False, "--all-steps", help="Also constrain merges that never occur in the samples."),
+    min_category_bytes: int = typer.Option(50_000, "--min-category-bytes",
+                                           help="Leave out categories with less text than this (0 keeps all)."),
     out: Path = typer.Option(None, "--out", "-o", help="Also write the JSON result to this file."),
 ) -> None:
     """Infer the training-data mixture of a BPE tokenizer from its merge list (Hayase et al. 2024)."""
@@ -74,7 +76,8 @@ def infer_mixture_cmd(
     with _Bars(not State.json and not State.quiet) as bars:
         res = infer_mixture(tok, categories, merges=merges, skip=skip, bytes_per_category=bytes_per_category,
                             seed=seed, executor=executor, progress=bars,
-                            lp_time_limit=lp_time_limit if lp_time_limit > 0 else None, all_steps=all_steps)
+                            lp_time_limit=lp_time_limit if lp_time_limit > 0 else None, all_steps=all_steps,
+                            min_category_bytes=min_category_bytes)
     payload = to_jsonable(res)
     if out is not None:
         with atomic_writer(out, "w") as f:

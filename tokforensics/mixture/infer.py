@@ -21,6 +21,9 @@ from .executor import Executor, SerialExecutor, default_executor
 from .replay import Trajectory, replay
 
 REPLAY_VERSION = "1"
+# Counts are normalised per category, so one occurrence in a small sample weighs as much as hundreds in a
+# large one; samples under this size add noise that the LP happily fits. Smaller ones are left out (and said so).
+MIN_CATEGORY_BYTES = 50_000
 DEFAULT_MERGES = 30_000
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -105,7 +108,7 @@ def category_trajectories(tok: Tokenizer, texts: list[str], merge_ids: np.ndarra
 def infer_mixture(tok: Tokenizer, categories: str | Path = "default", merges: int = DEFAULT_MERGES, skip: int = 0,
                   bytes_per_category: int | None = None, seed: int = 0, executor: Executor | None = None,
                   progress: Progress | None = None, per_step: int = 10, lp_time_limit: float | None = None,
-                  all_steps: bool = False) -> MixtureResult:
+                  all_steps: bool = False, min_category_bytes: int = MIN_CATEGORY_BYTES) -> MixtureResult:
     from ..corpus.categories import load_categories
 
     timing: dict[str, float] = {}
@@ -123,7 +126,8 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", merges: in
     timing["load"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    pack = load_categories(categories, bytes_per_category=bytes_per_category, seed=seed)
+    pack = _drop_small(load_categories(categories, bytes_per_category=bytes_per_category, seed=seed),
+                       min_category_bytes)
     if len(pack.categories) < 2:
         raise InputError(f"{pack.name}: need at least two categories to infer a mixture (found {len(pack.categories)})")
     timing["sample"] = time.perf_counter() - t0
@@ -185,6 +189,18 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", merges: in
     return result
 
 
+def _drop_small(pack, min_bytes: int):
+    if min_bytes <= 0:
+        return pack
+    keep = [c for c in pack.categories if c.n_bytes >= min_bytes]
+    dropped = [c.name for c in pack.categories if c.n_bytes < min_bytes]
+    if not dropped:
+        return pack
+    note = (f"{len(dropped)} categories under {min_bytes:,} bytes left out (--min-category-bytes): "
+            + ", ".join(dropped))
+    return dataclasses.replace(pack, categories=keep, warnings=[*pack.warnings, note])
+
+
 def _result_key(tok: Tokenizer, pack, merges: int, skip: int, per_step: int, time_limit, all_steps) -> str:
     cats = [(c.name, c.group, c.script, hashlib.sha256(c.text.encode("utf-8")).hexdigest()) for c in pack.categories]
     return cache.key_of("mixture-result", REPLAY_VERSION, lp.LP_VERSION, tok.sha256, tok.name, pack.name, cats,
@@ -203,12 +219,14 @@ def _read_result(path: Path) -> MixtureResult | None:
 
 def cached_result(tok: Tokenizer, categories: str | Path = "default", merges: int = DEFAULT_MERGES, skip: int = 0,
                   bytes_per_category: int | None = None, seed: int = 0, per_step: int = 10,
-                  lp_time_limit: float | None = None, all_steps: bool = False) -> MixtureResult | None:
+                  lp_time_limit: float | None = None, all_steps: bool = False,
+                  min_category_bytes: int = MIN_CATEGORY_BYTES) -> MixtureResult | None:
     """A result computed before for exactly these inputs, or None (never computes)."""
     from ..corpus.categories import load_categories
 
     try:
-        pack = load_categories(categories, bytes_per_category=bytes_per_category, seed=seed)
+        pack = _drop_small(load_categories(categories, bytes_per_category=bytes_per_category, seed=seed),
+                           min_category_bytes)
     except InputError:
         return None
     key = _result_key(tok, pack, merges, skip, per_step, lp_time_limit, all_steps)

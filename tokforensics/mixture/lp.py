@@ -27,7 +27,7 @@ from ..errors import InputError
 from .replay import Trajectory
 
 SCALE = 1e6
-LP_VERSION = "1"  # bump when the LP or its constraint generation changes results
+LP_VERSION = "2"  # bump when the LP or its constraint generation changes results
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,22 @@ def _gather(q_t, q_p, n_cat, n_pairs, init_p, init_c, init_n, d_step, d_p, d_c, 
     return out
 
 
+def _solve_and_read(h, n, n_vt, T, skip, vp_col, n_pairs):
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    if status != "Optimal":
+        raise InputError(f"the mixture LP did not solve ({status}); try fewer --merges or more text per category")
+    x = np.asarray(h.getSolution().col_value)
+    alpha = np.clip(x[:n], 0.0, None)
+    alpha = alpha / alpha.sum() if alpha.sum() > 0 else np.full(n, 1.0 / n)
+    v_t = np.zeros(T)
+    v_t[skip:] = x[n:n + n_vt]
+    v_p = np.zeros(n_pairs)
+    has = vp_col >= 0
+    v_p[has] = x[vp_col[has]]
+    return alpha, v_t, v_p
+
+
 @dataclass
 class LPResult:
     alpha: np.ndarray  # proportions in normalised pair-count units
@@ -221,6 +237,7 @@ def solve(data: PairData, skip: int = 0, per_step: int = 10, max_new: int = 30_0
     converged = False
     rounds = 0
     remaining, remaining_max = 0, 0.0
+    boxed = True
     for rounds in range(1, max_rounds + 1):
         t0 = time.perf_counter()
         w = alpha * data.scale
@@ -238,6 +255,12 @@ def solve(data: PairData, skip: int = 0, per_step: int = 10, max_new: int = 30_0
         if progress:
             progress(rounds, len(seen), len(qt))
         if len(qt) == 0:
+            if boxed:
+                # no violation inside the trust region: lift it and keep going until none is left without it
+                boxed = False
+                h.changeColsBounds(n, np.arange(n, dtype=np.int32), np.zeros(n), np.ones(n))
+                alpha, v_t, v_p = _solve_and_read(h, n, n_vt, T, skip, vp_col, data.n_pairs)
+                continue
             converged = True
             break
         remaining, remaining_max = int(len(qt)), float(qv.max())
@@ -265,20 +288,13 @@ def solve(data: PairData, skip: int = 0, per_step: int = 10, max_new: int = 30_0
         h.addRows(q, np.zeros(q), np.full(q, np.inf), q * (n + 2), np.arange(0, q * (n + 2), n + 2, dtype=np.int32),
                   idx.ravel(), val.ravel())
         seen.update(zip(qt.tolist(), qp.tolist(), strict=True))
+        if boxed:
+            # trust region: alpha may at most double or halve per round, so a few constraints cannot make it
+            # jump onto one category before that category's own violations have been generated
+            h.changeColsBounds(n, np.arange(n, dtype=np.int32), alpha * 0.5, np.minimum(1.0, alpha * 2.0 + 1.0 / n))
         t0 = time.perf_counter()
-        h.run()
+        alpha, v_t, v_p = _solve_and_read(h, n, n_vt, T, skip, vp_col, data.n_pairs)
         t_solve += time.perf_counter() - t0
-        status = h.modelStatusToString(h.getModelStatus())
-        if status != "Optimal":
-            raise InputError(f"the mixture LP did not solve ({status}); try fewer --merges or more text per category")
-        x = np.asarray(h.getSolution().col_value)
-        alpha = np.clip(x[:n], 0.0, None)
-        alpha = alpha / alpha.sum() if alpha.sum() > 0 else np.full(n, 1.0 / n)
-        v_t = np.zeros(T)
-        v_t[skip:] = x[n:n + n_vt]
-        v_p = np.zeros(data.n_pairs)
-        has = vp_col >= 0
-        v_p[has] = x[vp_col[has]]
         history.append({"round": rounds, "new_constraints": int(q), "objective": float(h.getInfo().objective_function_value)})
     obj = float(h.getInfo().objective_function_value) if history else 0.0
     if converged:

@@ -465,11 +465,21 @@ class Tokenizer:
 
     @cached_property
     def _merge_ids(self) -> np.ndarray:
+        # parsing a 200k merge list takes seconds; the id form is kept on disk by content hash
+        path = cache.entry_path("merges", cache.key_of("merge_ids", self.sha256, self.name), ".npy")
+        try:
+            return np.load(path)
+        except (OSError, ValueError):
+            pass
         index = self.bytes_to_id
-        rows = []
-        for a, b in self.merges():
-            rows.append((index[a], index[b], index[a + b]))
-        return np.asarray(rows, dtype=np.int64).reshape(-1, 3)
+        rows = [(index[a], index[b], index[a + b]) for a, b in self.merges()]
+        out = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
+        try:
+            with cache.atomic_writer(path, "wb") as f:
+                np.save(f, out)
+        except OSError:
+            pass
+        return out
 
     @cached_property
     def bytes_to_id(self) -> dict[bytes, int]:
