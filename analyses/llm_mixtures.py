@@ -53,7 +53,7 @@ def main() -> None:
         p = PAPER[name]
         top = ", ".join(f"{c.name} {100 * c.share:.1f}" for c in res.categories[:5])
         d = res.diagnostics
-        rows.append(f"| {LABEL[name]} | {100 * g['english']:.1f} | {sum(p[0:5]):.1f} | {100 * g['code']:.1f} | {p[1]:.1f} | "
+        rows.append(f"| {LABEL[name]} | {100 * g['english']:.1f} | {p[0] + p[2] + p[3] + p[4]:.1f} | {100 * g['code']:.1f} | {p[1]:.1f} | "
                     f"{100 * g['non_english']:.1f} | {p[5]:.1f} | {top} | {'yes' if d['converged'] else 'no'} "
                     f"({d['constraints']:,} constraints) | {time.perf_counter() - t0:.0f} s |")
         print(rows[-1], flush=True)

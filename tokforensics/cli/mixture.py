@@ -66,6 +66,7 @@ def infer_mixture_cmd(
     all_steps: bool = typer.Option(False, "--all-steps", help="Also constrain merges that never occur in the samples."),
     min_category_bytes: int = typer.Option(50_000, "--min-category-bytes",
                                            help="Leave out categories with less text than this (0 keeps all)."),
+    top: int = typer.Option(25, "--top", help="Categories shown in the table."),
     out: Path = typer.Option(None, "--out", "-o", help="Also write the JSON result to this file."),
 ) -> None:
     """Infer the training-data mixture of a BPE tokenizer from its merge list (Hayase et al. 2024)."""
@@ -88,7 +89,7 @@ def infer_mixture_cmd(
     for w in res.warnings:
         err_console.print(f"[yellow]warning:[/] {w}")
     rows = [[c.name, c.group.replace("_", "-"), c.script, 100 * c.share, c.sample_bytes] for c in res.categories
-            if c.share >= 0.0005]
+            if c.share >= 0.0005][:top]
     hidden = len(res.categories) - len(rows)
     console.print(table(
         f"Inferred training mixture of {res.tokenizer} (first {res.merges_used:,} of {res.merges_available:,} merges"
@@ -96,7 +97,7 @@ def infer_mixture_cmd(
         [("category", "left"), ("group", "left"), ("script", "left"), ("share %", "right"), ("sample bytes", "right")],
         rows,
         caption=f"Category pack '{res.pack}': {res.pack_source}. Shares are proportions of training bytes."
-        + (f" {hidden} categories below 0.05% not shown." if hidden else ""),
+        + (f" {hidden} more categories not shown (--top, or --json for all)." if hidden else ""),
     ))
     g = res.groups
     console.print(table("Group totals", [("group", "left"), ("share %", "right")],
