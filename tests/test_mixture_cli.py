@@ -27,7 +27,7 @@ def cat_dir(tmp_path):
 def test_infer_mixture_json_shape_and_cache(cat_dir, tmp_path, fresh_cache):
     out = tmp_path / "res.json"
     run = run_tok("--json", "infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "400",
-                  "--lp-time-limit", "0", "--out", str(out))
+                  "--lp-rounds", "0", "--out", str(out))
     assert run.code == 0, run.err
     res = run.json()
     assert res["tokenizer"] == "gpt2" and res["merges_used"] == 400
@@ -41,7 +41,7 @@ def test_infer_mixture_json_shape_and_cache(cat_dir, tmp_path, fresh_cache):
     # GPT-2 was trained on English web text: English must dominate Turkish
     assert names["en"]["share"] > names["tr"]["share"]
     again = run_tok("--json", "infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "400",
-                    "--lp-time-limit", "0")
+                    "--lp-rounds", "0")
     assert again.json()["timing"].get("cached_result") is True
     assert [c["share"] for c in again.json()["categories"]] == [c["share"] for c in res["categories"]]
 

@@ -61,11 +61,14 @@ def infer_mixture_cmd(
     bytes_per_category: int = typer.Option(None, "--bytes-per-category", help="Sample budget per category (seeded)."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
     workers: int = typer.Option(0, "--workers", help="Processes for the replay stage (0 = one per core)."),
-    lp_time_limit: float = typer.Option(90.0, "--lp-time-limit",
-                                        help="Stop generating constraints after this many seconds (0 = until the LP is exact)."),
+    lp_rounds: int = typer.Option(8, "--lp-rounds",
+                                  help="Constraint-generation rounds (0 = until the LP is exact; deterministic either way)."),
+    lp_time_limit: float = typer.Option(0.0, "--lp-time-limit",
+                                        help="Also stop after this many seconds (0 = no time limit; results then depend on the machine)."),
     all_steps: bool = typer.Option(False, "--all-steps", help="Also constrain merges that never occur in the samples."),
-    min_category_bytes: int = typer.Option(50_000, "--min-category-bytes",
-                                           help="Leave out categories with less text than this (0 keeps all)."),
+    min_category_bytes: int = typer.Option(None, "--min-category-bytes",
+                                           help="Leave out categories with less text than this "
+                                                "(default 50,000 for shipped packs, 0 for your own directory)."),
     top: int = typer.Option(25, "--top", help="Categories shown in the table."),
     out: Path = typer.Option(None, "--out", "-o", help="Also write the JSON result to this file."),
 ) -> None:
@@ -78,7 +81,7 @@ def infer_mixture_cmd(
         res = infer_mixture(tok, categories, merges=merges, skip=skip, bytes_per_category=bytes_per_category,
                             seed=seed, executor=executor, progress=bars,
                             lp_time_limit=lp_time_limit if lp_time_limit > 0 else None, all_steps=all_steps,
-                            min_category_bytes=min_category_bytes)
+                            min_category_bytes=min_category_bytes, lp_rounds=lp_rounds if lp_rounds > 0 else None)
     payload = to_jsonable(res)
     if out is not None:
         with atomic_writer(out, "w") as f:
@@ -105,10 +108,12 @@ def infer_mixture_cmd(
                          ["non-English", 100 * g.get("non_english", 0)]]
                         + [[f"  script {s}", 100 * v] for s, v in list(res.scripts.items())[:8]]))
     d = res.diagnostics
+    limit = (f"--lp-rounds {d['lp_rounds']}" if d.get("lp_rounds") and d["rounds"] >= d["lp_rounds"]
+             else f"--lp-time-limit {d.get('lp_time_limit') or 0:g}s")
     state = ("converged: the shares solve the full LP" if d["converged"] else
-             f"stopped by --lp-time-limit {d['lp_time_limit']:g}s with {d['violated_constraints_left']:,}+ constraints "
+             f"stopped by {limit} with {d['violated_constraints_left']:,}+ constraints "
              f"still violated (max {d['max_violation_left']:.3g}); shares solve the LP restricted to the constraints "
-             f"generated so far — use --lp-time-limit 0 for the exact optimum")
+             f"generated so far — use --lp-rounds 0 for the exact optimum")
     console.print(
         f"LP: {d['constraints']:,} constraints over {d['steps_constrained']:,} merges in {d['rounds']} rounds; {state}. "
         f"Total slack {d['total_slack']:.4g} ({d['slack_units']}); {d['merges_with_no_sample_occurrence']:,} merges "

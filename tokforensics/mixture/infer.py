@@ -24,6 +24,9 @@ REPLAY_VERSION = "1"
 # Counts are normalised per category, so one occurrence in a small sample weighs as much as hundreds in a
 # large one; samples under this size add noise that the LP happily fits. Smaller ones are left out (and said so).
 MIN_CATEGORY_BYTES = 50_000
+# Constraint-generation rounds of the default run. A round budget (not a time budget) keeps results identical
+# across machines; None runs until no constraint is violated (the exact LP optimum).
+DEFAULT_LP_ROUNDS = 8
 DEFAULT_MERGES = 30_000
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -108,7 +111,8 @@ def category_trajectories(tok: Tokenizer, texts: list[str], merge_ids: np.ndarra
 def infer_mixture(tok: Tokenizer, categories: str | Path = "default", merges: int = DEFAULT_MERGES, skip: int = 0,
                   bytes_per_category: int | None = None, seed: int = 0, executor: Executor | None = None,
                   progress: Progress | None = None, per_step: int = 10, lp_time_limit: float | None = None,
-                  all_steps: bool = False, min_category_bytes: int = MIN_CATEGORY_BYTES) -> MixtureResult:
+                  all_steps: bool = False, min_category_bytes: int | None = None,
+                  lp_rounds: int | None = DEFAULT_LP_ROUNDS) -> MixtureResult:
     from ..corpus.categories import load_categories
 
     timing: dict[str, float] = {}
@@ -127,13 +131,13 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", merges: in
 
     t0 = time.perf_counter()
     pack = _drop_small(load_categories(categories, bytes_per_category=bytes_per_category, seed=seed),
-                       min_category_bytes)
+                       min_category_bytes, categories)
     if len(pack.categories) < 2:
         raise InputError(f"{pack.name}: need at least two categories to infer a mixture (found {len(pack.categories)})")
     timing["sample"] = time.perf_counter() - t0
 
-    result_path = cache.entry_path("mixture", _result_key(tok, pack, merges, skip, per_step, lp_time_limit, all_steps),
-                                   ".result.json")
+    result_path = cache.entry_path("mixture", _result_key(tok, pack, merges, skip, per_step, lp_time_limit, all_steps,
+                                                           lp_rounds), ".result.json")
     cached = _read_result(result_path)
     if cached is not None:
         return cached
@@ -151,6 +155,7 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", merges: in
     merged_keys = merge_ids[:, 0] * V + merge_ids[:, 1]
     data = lp.combine(trajs, merged_keys)
     res = lp.solve(data, skip=skip, per_step=per_step, time_limit=lp_time_limit, all_steps=all_steps,
+                   max_rounds=lp_rounds or 10_000,
                    progress=(lambda r, n, q: progress("solve", r, 0)) if progress else None)
     timing["solve"] = time.perf_counter() - t0
     timing["total"] = sum(timing.values())
@@ -171,7 +176,7 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", merges: in
     diagnostics = {
         "constraints": res.constraints, "rounds": res.rounds, "converged": res.converged,
         "steps_constrained": res.steps_used, "violated_constraints_left": res.violated_left,
-        "max_violation_left": res.max_violation_left, "lp_time_limit": lp_time_limit,
+        "max_violation_left": res.max_violation_left, "lp_time_limit": lp_time_limit, "lp_rounds": lp_rounds,
         "total_slack": res.objective, "slack_steps": res.slack_steps, "slack_pairs": res.slack_pairs,
         "pairs_indexed": data.n_pairs, "merges_with_no_sample_occurrence": int((data.merged_counts.sum(axis=1) == 0).sum()),
         "slack_units": "normalised pair counts per million pairs",
@@ -189,7 +194,9 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", merges: in
     return result
 
 
-def _drop_small(pack, min_bytes: int):
+def _drop_small(pack, min_bytes: int | None, spec):
+    if min_bytes is None:  # shipped packs: leave out the small samples; a user's own directory: keep everything
+        min_bytes = 0 if Path(str(spec)).expanduser().exists() else MIN_CATEGORY_BYTES
     if min_bytes <= 0:
         return pack
     keep = [c for c in pack.categories if c.n_bytes >= min_bytes]
@@ -201,10 +208,10 @@ def _drop_small(pack, min_bytes: int):
     return dataclasses.replace(pack, categories=keep, warnings=[*pack.warnings, note])
 
 
-def _result_key(tok: Tokenizer, pack, merges: int, skip: int, per_step: int, time_limit, all_steps) -> str:
+def _result_key(tok: Tokenizer, pack, merges: int, skip: int, per_step: int, time_limit, all_steps, rounds) -> str:
     cats = [(c.name, c.group, c.script, hashlib.sha256(c.text.encode("utf-8")).hexdigest()) for c in pack.categories]
     return cache.key_of("mixture-result", REPLAY_VERSION, lp.LP_VERSION, tok.sha256, tok.name, pack.name, cats,
-                        merges, skip, per_step, time_limit, all_steps)
+                        merges, skip, per_step, time_limit, all_steps, rounds)
 
 
 def _read_result(path: Path) -> MixtureResult | None:
@@ -220,16 +227,17 @@ def _read_result(path: Path) -> MixtureResult | None:
 def cached_result(tok: Tokenizer, categories: str | Path = "default", merges: int = DEFAULT_MERGES, skip: int = 0,
                   bytes_per_category: int | None = None, seed: int = 0, per_step: int = 10,
                   lp_time_limit: float | None = None, all_steps: bool = False,
-                  min_category_bytes: int = MIN_CATEGORY_BYTES) -> MixtureResult | None:
+                  min_category_bytes: int | None = None,
+                  lp_rounds: int | None = DEFAULT_LP_ROUNDS) -> MixtureResult | None:
     """A result computed before for exactly these inputs, or None (never computes)."""
     from ..corpus.categories import load_categories
 
     try:
         pack = _drop_small(load_categories(categories, bytes_per_category=bytes_per_category, seed=seed),
-                           min_category_bytes)
+                           min_category_bytes, categories)
     except InputError:
         return None
-    key = _result_key(tok, pack, merges, skip, per_step, lp_time_limit, all_steps)
+    key = _result_key(tok, pack, merges, skip, per_step, lp_time_limit, all_steps, lp_rounds)
     return _read_result(cache.entry_path("mixture", key, ".result.json"))
 
 
