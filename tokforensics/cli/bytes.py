@@ -1,0 +1,196 @@
+"""`tok bytes next|score|complete|ensemble`: exact byte-level probabilities next to token-level prompting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..errors import InputError, UsageError
+from .app import app
+from .render import State, console, emit_json, err_console, table
+
+bytes_app = typer.Typer(help="Exact byte-level probabilities from a token-level model (prompts may end mid-token).",
+                        no_args_is_help=True)
+app.add_typer(bytes_app, name="bytes")
+
+MODEL_HELP = "Model: 'smollm2' (default), a transformers model folder, a .gguf file, or tiny:<tokenizer> (random)."
+
+
+def _engine(spec: str | None, device: str | None):
+    from ..bytelevel.engine import ByteLevelLM
+    from ..lm import load_model
+
+    if State.json or State.quiet:
+        return ByteLevelLM(load_model(spec, device=device))
+    with err_console.status(f"loading model {spec or 'smollm2'} …"):
+        return ByteLevelLM(load_model(spec, device=device))
+
+
+def _prompt(text: str | None, file: Path | None) -> str:
+    if file is not None:
+        if text is not None:
+            raise UsageError("give the prompt as an argument or with --file, not both")
+        data = _read(file)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{file}: not valid UTF-8 (byte {exc.start}: {exc.reason})") from None
+    if text is None:
+        raise UsageError("give a prompt (or --file)")
+    return text
+
+
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{file} is a directory; pass a text file") from None
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read ({exc.strerror})") from None
+
+
+def _esc(s: str) -> str:
+    return s.replace("\n", "↵").replace("\t", "→")
+
+
+@bytes_app.command("next")
+def next_cmd(
+    prompt: str = typer.Argument(None, help="Prompt text (may end in the middle of a token)."),
+    model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    file: Path = typer.Option(None, "--file", help="Read the prompt from a UTF-8 file instead."),
+    top: int = typer.Option(10, "--top", "-k", help="How many bytes to list."),
+    device: str = typer.Option(None, help="cuda or cpu (default: CUDA when available)."),
+) -> None:
+    """Top next bytes after a prompt, exact under the model, beside naive token-level prompting."""
+    from ..bytelevel.compare import next_bytes
+
+    text = _prompt(prompt, file)
+    if not text:
+        raise InputError("the prompt is empty: give some text")
+    res = next_bytes(_engine(model, device), text, k=top)
+    if State.json:
+        emit_json(res)
+        return
+    rows = []
+    for i in range(max(len(res.byte_level), len(res.naive))):
+        a = res.byte_level[i] if i < len(res.byte_level) else None
+        b = res.naive[i] if i < len(res.naive) else None
+        rows.append([i + 1, _esc(a.shown) if a else None, a.prob if a else None,
+                     _esc(b.shown) if b else None, b.prob if b else None])
+    console.print(table(
+        f"tok bytes next — {res.model}", [("#", "right"), ("byte-level: next byte", "left"), ("P", "right"),
+                                          ("naive tokens: first byte", "left"), ("P", "right")], rows,
+        caption=(f"prompt tokens: {' | '.join(_esc(t) for t in res.prompt_tokens)}\n"
+                 f"byte level sums over {res.covers} valid tokenizations covering the prompt; "
+                 f"non-canonical mass {res.leak:.2%}; log P(prompt) = {res.logprob:.2f}"),
+    ))
+
+
+@bytes_app.command("score")
+def score_cmd(
+    text_file: Path = typer.Option(..., "--text", help="UTF-8 text file to score."),
+    model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    eos: bool = typer.Option(False, "--eos", help="Score the file as a whole text (end of text included)."),
+    device: str = typer.Option(None, help="cuda or cpu (default: CUDA when available)."),
+) -> None:
+    """Exact byte-level log-probability and bits per byte of a text, beside the token-level figure."""
+    from ..bytelevel.compare import score
+
+    data = _read(text_file)
+    if not data:
+        raise InputError(f"{text_file}: the file is empty")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{text_file}: not valid UTF-8 (byte {exc.start}: {exc.reason})") from None
+    res = score(_engine(model, device), data, source=str(text_file), end_of_text=eos)
+    if State.json:
+        emit_json(res)
+        return
+    rows = [
+        ["byte level (exact, all tokenizations)", res.byte_logprob, res.byte_bits_per_byte],
+        ["token level (canonical tokens only)", res.token_logprob, res.token_bits_per_byte],
+    ]
+    console.print(table(
+        f"tok bytes score — {res.model} — {text_file.name}", [("figure", "left"), ("log P (nats)", "right"),
+                                                             ("bits per byte", "right")], rows,
+        caption=(f"{res.n_bytes:,} bytes, {res.n_tokens:,} tokens; byte level gains {res.gain_bits:.3f} bits; "
+                 f"{'whole text (end of text scored)' if res.end_of_text else 'as a prefix'}; "
+                 f"{res.covers} covers at the end; {res.model_calls} model calls, {res.seconds:.1f} s"),
+    ))
+
+
+@bytes_app.command("complete")
+def complete_cmd(
+    prompt: str = typer.Argument(None, help="Prompt text (may end in the middle of a token)."),
+    model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    file: Path = typer.Option(None, "--file", help="Read the prompt from a UTF-8 file instead."),
+    max_bytes: int = typer.Option(48, "--max-bytes", "-n", help="Bytes to generate."),
+    seed: int = typer.Option(None, "--seed", help="Sample with this seed (default: greedy)."),
+    stop: str = typer.Option(None, "--stop", help="Stop after this string (e.g. a newline: $'\\n')."),
+    device: str = typer.Option(None, help="cuda or cpu (default: CUDA when available)."),
+) -> None:
+    """Byte-level completion (greedy or seeded sampling), with token healing and naive completion beside it."""
+    from ..bytelevel.compare import complete
+
+    text = _prompt(prompt, file)
+    if not text:
+        raise InputError("the prompt is empty: give some text")
+    res = complete(_engine(model, device), text, max_bytes=max_bytes, seed=seed,
+                   stop=stop.encode("utf-8") if stop else None)
+    if State.json:
+        emit_json(res)
+        return
+    mode = "greedy" if seed is None else f"sampled, seed {seed}"
+    rows = [[f"byte level ({mode})", _esc(res.byte_level) + (" ⏎end" if res.byte_level_ended else "")],
+            ["token healing (greedy)", _esc(res.token_healing)], ["naive tokens (greedy)", _esc(res.naive)]]
+    console.print(table(f"tok bytes complete — {res.model}", [("method", "left"), (f"prompt: {_esc(res.prompt)}", "left")],
+                        rows, caption=f"up to {res.max_bytes} bytes; {res.seconds:.1f} s"))
+
+
+@bytes_app.command("ensemble")
+def ensemble_cmd(
+    prompt: str = typer.Argument(None, help="Prompt text."),
+    model: list[str] = typer.Option(None, "--model", "-m", help="A model (give --model twice). " + MODEL_HELP),
+    weight: list[float] = typer.Option(None, "--weight", "-w", help="Mixture weight per model (default equal)."),
+    file: Path = typer.Option(None, "--file", help="Read the prompt from a UTF-8 file instead."),
+    max_bytes: int = typer.Option(32, "--max-bytes", "-n", help="Bytes to generate with the mixture."),
+    seed: int = typer.Option(None, "--seed", help="Sample with this seed (default: greedy)."),
+    top: int = typer.Option(8, "--top", "-k", help="How many bytes to list."),
+    device: str = typer.Option(None, help="cuda or cpu (default: CUDA when available)."),
+) -> None:
+    """Byte-level mixture of models whose vocabularies differ: next bytes and a mixture completion."""
+    from ..bytelevel.compare import ensemble
+
+    models = list(model or [])
+    if len(models) < 2:
+        raise UsageError("ensemble needs at least two models: --model A --model B")
+    if weight and len(weight) != len(models):
+        raise UsageError(f"give one --weight per --model ({len(models)}), or none for equal weights")
+    text = _prompt(prompt, file)
+    if not text:
+        raise InputError("the prompt is empty: give some text")
+    engines = [_engine(m, device) for m in models]
+    res = ensemble(engines, text, weights=list(weight or []), k=top, max_bytes=max_bytes, seed=seed)
+    if State.json:
+        emit_json(res)
+        return
+    cols = [("#", "right")]
+    for name, w in zip(res.models, res.weights, strict=True):
+        cols += [(f"{name} (w={w:.2f})", "left"), ("P", "right")]
+    cols += [("mixture", "left"), ("P", "right")]
+    rows = []
+    for i in range(top):
+        row: list = [i + 1]
+        for lst in [*res.per_model, res.mixture]:
+            bp = lst[i] if i < len(lst) else None
+            row += [_esc(bp.shown) if bp else None, bp.prob if bp else None]
+        rows.append(row)
+    console.print(table(f"tok bytes ensemble — next byte after {_esc(res.prompt)!r}", cols, rows))
+    comp = [["mixture", _esc(res.completion)]] + [[m, _esc(c)] for m, c in zip(res.models, res.per_model_completion,
+                                                                                 strict=True)]
+    console.print(table("byte-level completions" + ("" if seed is None else f" (seed {seed})"),
+                        [("model", "left"), ("completion", "left")], comp))
