@@ -13,12 +13,17 @@ Merge = tuple[bytes, bytes]
 
 def bpe_split(token: bytes, ranks: dict[bytes, int], max_rank: int) -> list[bytes]:
     """tiktoken's merge rule on one byte string, using only tokens whose rank is below `max_rank`."""
-    parts = [token[i : i + 1] for i in range(len(token))]
+    return _merge_lowest([token[i : i + 1] for i in range(len(token))], ranks, max_rank)
+
+
+def _merge_lowest(parts: list[bytes], rank: dict[bytes, int], max_rank: int) -> list[bytes]:
+    """Repeatedly join the adjacent pair whose concatenation has the lowest rank below `max_rank`."""
+    parts = list(parts)
     while len(parts) > 1:
         best = None
         best_i = -1
         for i in range(len(parts) - 1):
-            r = ranks.get(parts[i] + parts[i + 1])
+            r = rank.get(parts[i] + parts[i + 1])
             if r is not None and r < max_rank and (best is None or r < best):
                 best, best_i = r, i
         if best is None:
@@ -80,7 +85,7 @@ def merges_from_sentencepiece(pieces: Sequence[tuple[bytes, float, int]]) -> lis
         chars = _utf8_chars(piece)
         if len(chars) < 2:
             continue
-        parts = _bpe_split_chars(chars, rank, rank[piece])
+        parts = _merge_lowest(chars, rank, rank[piece])
         if len(parts) == 2 and parts[0] in vocab and parts[1] in vocab:
             merges.append((parts[0], parts[1]))
     return merges
@@ -108,21 +113,6 @@ def hf_sentencepiece_merges(pieces: Sequence[tuple[bytes, float, int]]) -> list[
 
 def _utf8_chars(data: bytes) -> list[bytes]:
     return [ch.encode("utf-8") for ch in data.decode("utf-8")]
-
-
-def _bpe_split_chars(chars: list[bytes], rank: dict[bytes, int], max_rank: int) -> list[bytes]:
-    parts = list(chars)
-    while len(parts) > 1:
-        best = None
-        best_i = -1
-        for i in range(len(parts) - 1):
-            r = rank.get(parts[i] + parts[i + 1])
-            if r is not None and r < max_rank and (best is None or r < best):
-                best, best_i = r, i
-        if best is None:
-            break
-        parts[best_i : best_i + 2] = [parts[best_i] + parts[best_i + 1]]
-    return parts
 
 
 def format_merges_txt(merges: Iterable[Merge], to_symbols) -> str:
