@@ -6,7 +6,7 @@ tokenizer's trainer created them, which is what data-mixture inference replays.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 Merge = tuple[bytes, bytes]
 
@@ -113,10 +113,3 @@ def hf_sentencepiece_merges(pieces: Sequence[tuple[bytes, float, int]]) -> list[
 
 def _utf8_chars(data: bytes) -> list[bytes]:
     return [ch.encode("utf-8") for ch in data.decode("utf-8")]
-
-
-def format_merges_txt(merges: Iterable[Merge], to_symbols) -> str:
-    """HF merges.txt: a version header, then one `left right` line per merge in symbol form."""
-    lines = ["#version: 0.2"]
-    lines.extend(f"{to_symbols(a)} {to_symbols(b)}" for a, b in merges)
-    return "\n".join(lines) + "\n"
