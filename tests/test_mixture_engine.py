@@ -92,19 +92,19 @@ def _full_lp_objective(words_list, merges, V) -> float:
     n = len(words_list)
     totals = [sum(t[0].values()) for t in tables]
     prob = pulp.LpProblem("mixture", pulp.LpMinimize)
-    alpha = [pulp.LpVariable(f"a{i}", 0, 1) for i in range(n)]
+    alpha = [prob.add_variable(f"a{i}", 0, 1) for i in range(n)]
     prob += pulp.lpSum(alpha) == 1
     vt, vp, obj = {}, {}, []
     for t, (a, b, _) in enumerate(merges):
         m_counts = [tables[i][t].get((a, b), 0) for i in range(n)]
         if sum(m_counts) == 0:
             continue
-        vt[t] = pulp.LpVariable(f"vt{t}", 0)
+        vt[t] = prob.add_variable(f"vt{t}", 0)
         obj.append(vt[t])
         pairs = set().union(*(tables[i][t].keys() for i in range(n))) - {(a, b)}
         for p in sorted(pairs):
             if p not in vp:
-                vp[p] = pulp.LpVariable(f"vp{p[0]}_{p[1]}", 0)
+                vp[p] = prob.add_variable(f"vp{p[0]}_{p[1]}", 0)
                 obj.append(vp[p])
             coef = [(m_counts[i] - tables[i][t].get(p, 0)) * lp.SCALE / totals[i] for i in range(n)]
             prob += pulp.lpSum(c * x for c, x in zip(coef, alpha, strict=True)) + vt[t] + vp[p] >= 0
