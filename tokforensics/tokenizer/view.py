@@ -248,7 +248,7 @@ class Tokenizer:
             out = out[1:]
         return out
 
-    @property
+    @cached_property
     def _dummy_prefix(self) -> bool:
         if self._sp is not None:
             return self._sp_model.add_dummy_prefix
