@@ -107,7 +107,7 @@ def test_prefix_probability_matches_brute_force(kind, canonical, bl_tok, sp_tok)
     lm = TableLM(tok, seed=3, canonical=canonical, reference=ref)
     eng = ByteLevelLM(lm, window_pieces=2)  # short windows so that committing is exercised too
     texts = CORPUS if kind == "bl" else SP_CORPUS + ["año € ñ", "café €5"]
-    pre = _prefixes(texts, 40, seed=11 if canonical else 12)
+    pre = _prefixes(texts, 24 if canonical else 40, seed=11 if canonical else 12)
     mid_char = [p for p in pre if p.decode("utf-8", "ignore").encode() != p]
     for x in pre:
         want = ref.prefix_logprob(lm, x)
@@ -116,7 +116,7 @@ def test_prefix_probability_matches_brute_force(kind, canonical, bl_tok, sp_tok)
     longer = ["the cat sat on the mat", "then the other cat ate", "the theatre is there, café"]
     if kind == "bl":
         longer += ["price: 5€ or 10€", "中文 中文 中国"]
-    cut = [t.encode()[:k] for t in longer for k in (13, 17, 22, 25)]
+    cut = [t.encode()[:k] for t in longer for k in ((17, 25) if canonical else (13, 17, 22, 25))]
     for x in cut + [b"caf\xc3", b"\xe4\xb8", "año".encode()[:2], "5€".encode()[:3]]:
         if kind == "sp" and x.startswith(b"\xe4"):
             continue
@@ -226,3 +226,17 @@ def test_byte_fallback_completion_classes(sp_tok):
         assert fast.canonical(toks) == slow.canonical(toks), toks
     assert len(canon.completion_classes(b"\xc3")) < len(slow.completions(b"\xc3"))
     assert fast.canonical((*caf, bt[0xC3])) and not fast.canonical((bt[0xC3],))
+
+
+def test_bad_text_is_refused(bl_tok):
+    from tokforensics.errors import InputError
+
+    eng = ByteLevelLM(TableLM(bl_tok, seed=1))
+    with pytest.raises(InputError, match="not valid UTF-8"):
+        eng.state(b"ab\xffcd")
+    with pytest.raises(InputError, match="not valid UTF-8"):
+        eng.check_text(b"caf\xc3", allow_partial=False)
+    assert eng.state(b"caf\xc3").logprob() > -math.inf  # a cut last character is a prefix, and fine
+    st = eng.state(b"the")
+    st.push(0xA9)  # a continuation byte after ASCII: no canonical sequence spells it
+    assert st.logprob() == -math.inf

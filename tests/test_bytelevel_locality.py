@@ -62,7 +62,8 @@ def test_windowed_equals_whole_text(name, many):
         assert fast.logprob(text) >= tok_level - 1e-9
 
 
-@pytest.mark.parametrize("name", ["smollm2", pytest.param("mistral", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["smollm2", "mistral"])
 def test_next_byte_window_equals_whole_text(name):
     tok = load_tokenizer(name)
     lm = TableLM(tok, seed=8)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import typer
@@ -17,7 +18,9 @@ app.add_typer(bytes_app, name="bytes")
 MODEL_HELP = "Model: 'smollm2' (default), a transformers model folder, a .gguf file, or tiny:<tokenizer> (random)."
 
 
+@functools.lru_cache(maxsize=4)
 def _engine(spec: str | None, device: str | None):
+    """The byte-level engine over a loaded model (kept for the process: tests and notebooks call repeatedly)."""
     from ..bytelevel.engine import ByteLevelLM
     from ..lm import load_model
 

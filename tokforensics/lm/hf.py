@@ -18,7 +18,9 @@ How batches are run
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import os
 import shutil
 import tempfile
@@ -369,8 +371,9 @@ def _converted_folder(gguf: Path) -> Path:
     if (folder / "config.json").exists() and any(folder.glob("*.safetensors")):
         return folder
     try:
-        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32,
-                                                     local_files_only=True)
+        with contextlib.redirect_stderr(io.StringIO()):  # transformers' dequantisation progress bar (raw tqdm)
+            model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name,
+                                                         dtype=torch.float32, local_files_only=True)
     except Exception as exc:  # transformers raises many kinds for unsupported files
         raise InputError(f"{gguf}: transformers cannot load this GGUF file ({str(exc).splitlines()[0][:200]})") from None
     model.hf_quantizer = None
@@ -416,6 +419,7 @@ def load(spec: str | None, device: str | None = None, threads: int | None = None
 
     torch = _torch()
     _quiet()
+    threads = threads or int(os.environ.get("TOKFORENSICS_THREADS", "0") or 0)
     if threads:
         torch.set_num_threads(int(threads))
     dev = pick_device(device)
