@@ -112,6 +112,11 @@ def model_markdown(m: ModelProbeResult, load_s: float) -> str:
             for f in m.formats]
     parts.append(md_table(["format"] + [f"{k}-shot" for k in m.shots]
                           + ["answer tokens", f"prompt tokens ({m.shots[-1]}-shot)"], rows))
+    parts += ["", "## Paired contrasts (same problems; first format minus second)", ""]
+    rows = [[f"{c.a} − {c.b}", c.shots, f"{100 * c.accuracy_diff:+.1f}", f"{c.logprob_diff:+.2f} ± "
+             f"{c.logprob_diff_se:.2f}", f"{c.a_better}/{c.problems}"] for c in m.comparisons]
+    parts.append(md_table(["contrast", "shots", "Δ accuracy (points)", "Δ log P (nats) ± s.e.",
+                           "first format better"], rows))
     k = m.shots[-1]
     parts += ["", f"## Error anatomy at {k} shots", ""]
     rows = []

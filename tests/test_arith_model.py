@@ -274,3 +274,15 @@ def test_smollm2_adds_one_digit_numbers_and_reports_single_digits(smollm2):
     assert 7 <= digits <= 8
     assert by["comma_r2l"].answer_tokens > by["native"].answer_tokens
     assert all(math.isfinite(s.mean_logprob) for s in res.settings)
+
+
+def test_paired_contrasts(toks):
+    m = StandIn(toks["l2r"])
+    res = probe_model(m, digit_range=(4, 4), shots=(1, 2), problems=3,
+                      formats=["native", "comma_l2r", "comma_r2l", "native_sp1", "forced_l2r", "forced_r2l"])
+    pairs = {(c.a, c.b) for c in res.comparisons}
+    assert pairs == {("comma_r2l", "comma_l2r"), ("forced_r2l", "forced_l2r"), ("comma_r2l", "native"),
+                     ("forced_r2l", "native"), ("native_sp1", "native")}
+    c = next(c for c in res.comparisons if (c.a, c.b, c.shots) == ("comma_r2l", "native", 1))
+    # the stand-in scores -0.5 per answer token: a 4-5 digit answer gains one comma token
+    assert c.problems == 3 and c.accuracy_diff == 0.0 and c.logprob_diff == pytest.approx(-0.5) and c.a_better == 0

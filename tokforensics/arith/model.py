@@ -246,6 +246,40 @@ class SettingResult:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """Format `a` minus format `b` on the same problems and shot count (paired)."""
+
+    a: str
+    b: str
+    shots: int
+    problems: int
+    accuracy_diff: float
+    logprob_diff: float  # mean over problems of log P_a - log P_b (nats)
+    logprob_diff_se: float  # its standard error
+    a_better: int  # problems where a gave the correct answer the higher log-probability
+
+
+def comparisons(records: list[ProblemRecord], formats: list[str], shots: list[int]) -> list[Comparison]:
+    """The paper's contrasts among the formats that ran: R2L vs L2R for each separator and for forced chunks,
+    separators vs native, and the extra-spaces control vs native."""
+    pairs = [(f"{sep}_r2l", f"{sep}_l2r") for sep in dict.fromkeys(f.rsplit("_", 1)[0] for f in formats)]
+    pairs += [(f, "native") for f in formats if f.endswith("_r2l") or f.startswith("native_sp")]
+    pairs = [p for p in dict.fromkeys(pairs) if p[0] in formats and p[1] in formats]
+    by = {(r.format, r.shots, r.index): r for r in records}
+    out = []
+    for a, b in pairs:
+        for k in shots:
+            idx = sorted(i for (f, s, i) in by if f == a and s == k and (b, k, i) in by)
+            if not idx:
+                continue
+            d = np.array([by[(a, k, i)].logprob - by[(b, k, i)].logprob for i in idx])
+            acc = np.mean([by[(a, k, i)].correct for i in idx]) - np.mean([by[(b, k, i)].correct for i in idx])
+            se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+            out.append(Comparison(a, b, k, len(idx), float(acc), float(d.mean()), se, int((d > 0).sum())))
+    return out
+
+
+@dataclass(frozen=True)
 class ModelProbeResult:
     model: str
     tokenizer: str
@@ -264,6 +298,7 @@ class ModelProbeResult:
     skipped_formats: dict[str, str]
     example_prompts: dict[str, list[str]]  # format -> token pieces of a 1-shot prompt and its answer
     settings: list[SettingResult]
+    comparisons: list[Comparison]
     records: list[ProblemRecord]
     seconds_greedy: float
     seconds_score: float
@@ -444,6 +479,8 @@ def probe_model(model: LanguageModel, *, digit_range: tuple[int, int] = (7, 9), 
         scheme=scheme[0], scheme_label=scheme[1], forced_chunk=k, note=note, digit_range=tuple(digit_range),
         problems=problems, seed=seed, shots=list(shots), shot_sets=shot_sets, bos=bos_id is not None,
         formats=[f.name for f in fmts], skipped_formats=skipped,
-        example_prompts=examples, settings=results, records=records, seconds_greedy=t_greedy, seconds_score=t_score,
+        example_prompts=examples, settings=results,
+        comparisons=comparisons(records, [f.name for f in fmts], list(shots)), records=records,
+        seconds_greedy=t_greedy, seconds_score=t_score,
         problems_per_second=(n / elapsed) if elapsed > 0 else float("inf"),
     )

@@ -271,6 +271,15 @@ def _render_model(m: ModelProbeResult) -> None:
                         _best_rows(m, lambda s: s.mean_logprob, "{:.2f}"),
                         caption="log-probability of the answer and its newline, under the format's own tokens; "
                                 "best per column in bold."))
+    if m.comparisons:
+        rows = [[f"{c.a} − {c.b}", c.shots, f"{100 * c.accuracy_diff:+.1f}",
+                 f"{c.logprob_diff:+.2f} ± {c.logprob_diff_se:.2f}", f"{c.a_better}/{c.problems}"]
+                for c in m.comparisons]
+        console.print(table("Paired contrasts (same problems)",
+                            [("contrast", "left"), ("shots", "right"), ("Δ accuracy (points)", "right"),
+                             ("Δ log P (nats) ± s.e.", "right"), ("first better", "right")], rows,
+                            caption="first better: problems where the first format gives the correct answer the "
+                                    "higher log-probability."))
     kmax = m.shots[-1]
     rows = []
     for f in m.formats:
