@@ -191,7 +191,7 @@ class Tokenizer:
     # ------------------------------------------------------------------ text -> ids
     def encode(self, text: str) -> list[int]:
         if self._tt is not None:
-            return self._tt.encode(self.normalize(text), allowed_special="all")
+            return self.encode_batch([text])[0]
         if self._sp is not None:
             return self._sp.encode(text)
         return self._hf.encode(text, add_special_tokens=False).ids
