@@ -192,10 +192,11 @@ def _tiktoken_preset(src: Source, ranks: dict[bytes, int]) -> tuple[str, dict[st
 
 def _llama4_specials(n: int, src: Source) -> dict[str, int]:
     """Llama 4's special-token list is built in code; evaluate just that part of the installed module."""
-    module = Path(src.origin if src.origin.endswith(".py") else "")
     located = zoo.locate(src.entry) if src.entry else None
-    code_path = located.parent / "tokenizer.py" if located else module
     try:
+        if located is None:
+            raise OSError("no installed llama_models package beside the file")
+        code_path = located.parent / "tokenizer.py"
         code = code_path.read_text("utf-8")
         start = code.index("def get_reserved_special_tokens")
         end = code.index("class Tokenizer")
