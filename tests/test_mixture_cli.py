@@ -36,7 +36,8 @@ def test_infer_mixture_json_shape_and_cache(cat_dir, tmp_path, fresh_cache):
     assert names["python"]["group"] == "code" and names["en"]["group"] == "english"
     assert sum(c["share"] for c in res["categories"]) == pytest.approx(1.0)
     assert set(res["groups"]) >= {"english", "code", "non_english"}
-    assert res["diagnostics"]["converged"] is True
+    assert res["diagnostics"]["stop_reason"] == "optimal" and res["diagnostics"]["approximate"] is False
+    assert res["diagnostics"]["max_violation"] <= res["diagnostics"]["tolerance"]
     assert "timing" in res and json.loads(out.read_text())["tokenizer"] == "gpt2"
     # GPT-2 was trained on English web text: English must dominate Turkish
     assert names["en"]["share"] > names["tr"]["share"]
@@ -49,7 +50,7 @@ def test_infer_mixture_json_shape_and_cache(cat_dir, tmp_path, fresh_cache):
 def test_table_output(cat_dir):
     run = run_tok("infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "300", "-q")
     assert run.code == 0, run.err
-    assert "Inferred training mixture of gpt2" in run.out and "Group totals" in run.out and "LP:" in run.out
+    assert "Inferred training mixture of gpt2" in run.out and "Group totals" in run.out and "LP over" in run.out
 
 
 def test_errors(cat_dir, tmp_path, fresh_cache):
@@ -94,9 +95,64 @@ def test_non_bpe_tokenizer_is_refused(tmp_path, cat_dir):
 
 def test_experiment_runs_and_beats_random(fresh_cache):
     run = run_tok("--json", "experiment", "mixture", "--domain", "code", "--n", "3", "--trials", "2",
-                  "--merges", "300", "--train-bytes", "150000", "--lp-time-limit", "30")
+                  "--merges", "300", "--train-bytes", "150000")
     assert run.code == 0, run.err
     res = run.json()
     assert len(res["trials"]) == 2 and res["n"] == 3
+    assert all(t["stop_reason"] == "optimal" for t in res["trials"])
     assert res["mean"] < res["mean_random"]
     assert_clean_error(run_tok("experiment", "mixture", "--domain", "poetry"), "unknown --domain")
+
+
+def test_default_merges_fit_a_small_tokenizer(cat_dir, tmp_path, fresh_cache):
+    """No --merges: the smaller of 30,000 and what the tokenizer has, said so, not an error."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.train_from_iterator([EN, TR, PY], trainers.BpeTrainer(
+        vocab_size=256 + 120, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    path = tmp_path / "small.json"
+    bpe.save(str(path))
+    run = run_tok("--json", "infer-mixture", str(path), "--categories", str(cat_dir), "--lp-rounds", "0")
+    assert run.code == 0, run.err
+    res = run.json()
+    assert res["merges_used"] == res["merges_available"] < 30_000
+    assert any("all are used" in w for w in res["warnings"])
+
+
+def test_budget_is_labelled_approximate_with_bounds(cat_dir, fresh_cache):
+    run = run_tok("infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "3000", "--lp-rounds", "1")
+    assert run.code == 0, run.err
+    assert "APPROXIMATE" in run.out and "lies between" in run.out
+    js = run_tok("--json", "infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "3000",
+                 "--lp-rounds", "1").json()
+    d = js["diagnostics"]
+    assert d["approximate"] is True and d["stop_reason"] == "round_limit"
+    assert d["lower_bound"] <= d["objective"]
+    assert any(w.startswith("APPROXIMATE") for w in js["warnings"])
+
+
+def test_bootstrap_intervals(cat_dir, fresh_cache):
+    run = run_tok("--json", "infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "400",
+                  "--lp-rounds", "0", "--bootstrap", "4", "--seed", "3")
+    assert run.code == 0, run.err
+    res = run.json()
+    assert res["bootstrap"]["replicates"] == 4
+    for c in res["categories"]:
+        lo, hi = c["interval"]
+        assert 0.0 <= lo <= hi <= 1.0
+    assert set(res["group_intervals"]) == {"english", "code", "non_english"}
+    again = run_tok("--json", "infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "400",
+                    "--lp-rounds", "0", "--bootstrap", "4", "--seed", "3", "--bytes-per-category", "100000").json()
+    assert [c["interval"] for c in again["categories"]] == [c["interval"] for c in res["categories"]]
+    assert_clean_error(run_tok("infer-mixture", "gpt2", "--categories", str(cat_dir), "--bootstrap", "1"),
+                       "--bootstrap")
+
+
+def test_bad_options_name_their_flags(cat_dir):
+    for args, flag in [(["--workers", "-2"], "--workers"), (["--lp-rounds", "-1"], "--lp-rounds"),
+                       (["--lp-time-limit", "-1"], "--lp-time-limit"), (["--lp-time-limit", "nan"], "--lp-time-limit"),
+                       (["--min-category-bytes", "-1"], "--min-category-bytes"), (["--estimator", "nope"], "estimator"),
+                       (["--skip", "500", "--merges", "400"], "--skip")]:
+        assert_clean_error(run_tok("infer-mixture", "gpt2", "--categories", str(cat_dir), *args), flag)

@@ -63,6 +63,14 @@ class Category:
     source: str
     display_name: str = ""
     n_units: int = 0  # lines or documents kept
+    unit_ends: tuple[int, ...] = ()  # character offset in `text` where each unit ends (documents for resampling)
+
+    def units(self) -> list[str]:
+        """The kept units (documents or lines) in order; the whole text as one unit when none were recorded."""
+        if not self.unit_ends:
+            return [self.text]
+        starts = (0, *self.unit_ends[:-1])
+        return [self.text[a:b] for a, b in zip(starts, self.unit_ends, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -195,13 +203,18 @@ class _Sampler:
         else:
             yield from self.heap
 
-    def result(self) -> tuple[str, int]:
+    def result(self) -> tuple[str, int, tuple[int, ...]]:
         entries = sorted(((f, i, u) for _, f, i, u, _ in self._entries()), key=lambda e: (e[0], e[1]))
-        return "".join(u for _, _, u in entries), len(entries)
+        ends = []
+        pos = 0
+        for _, _, u in entries:
+            pos += len(u)
+            ends.append(pos)
+        return "".join(u for _, _, u in entries), len(entries), tuple(ends)
 
 
 def _sample_files(name: str, files: list[Path], budget: int | None, seed: int,
-                  warnings: list[str]) -> tuple[str, int, list[Path]]:
+                  warnings: list[str]) -> tuple[str, int, list[Path], tuple[int, ...]]:
     sampler = _Sampler(budget, random.Random(f"tokforensics:{seed}:{name}"))
     used: list[Path] = []
     for index, path in enumerate(files):
@@ -211,8 +224,8 @@ def _sample_files(name: str, files: list[Path], budget: int | None, seed: int,
             warnings.append(f"skipped {exc}")
             continue
         used.append(path)
-    text, n_units = sampler.result()
-    return text, n_units, used
+    text, n_units, ends = sampler.result()
+    return text, n_units, used, ends
 
 
 def _check_size(name: str, text: str, where: str, budget: int | None) -> None:
@@ -269,13 +282,13 @@ def _load_pack(name: str, budget: int | None, seed: int) -> CategoryPack:
     categories = []
     packages = []
     for c in meta["categories"]:
-        text, n_units, _ = _sample_files(c["name"], [root / c["file"]], budget, seed, warnings)
+        text, n_units, _, ends = _sample_files(c["name"], [root / c["file"]], budget, seed, warnings)
         _check_size(c["name"], text, str(root / c["file"]), budget)
         source = "; ".join(f"{s['package']} {s['version']} ({s['licence']})" for s in c["sources"])
         packages += [s["package"] for s in c["sources"]]
         categories.append(Category(name=c["name"], group=c["group"], script=c["script"], text=text,
                                    n_bytes=len(text.encode("utf-8")), source=source,
-                                   display_name=c.get("display_name", c["name"]), n_units=n_units))
+                                   display_name=c.get("display_name", c["name"]), n_units=n_units, unit_ends=ends))
     source = f"tokforensics pack {name!r} built from " + ", ".join(dict.fromkeys(packages))
     return CategoryPack(name=name, source=source, categories=categories, warnings=warnings)
 
@@ -350,7 +363,7 @@ def _load_user_dir(root: Path, budget: int | None, seed: int) -> CategoryPack:
             warnings.append(f"categories.json names {key!r}, which is not a category in {root}")
     categories = []
     for name, (where, files) in found.items():
-        text, n_units, used = _sample_files(name, files, budget, seed, warnings)
+        text, n_units, used, ends = _sample_files(name, files, budget, seed, warnings)
         if not used:
             raise InputError(f"category {name!r} has no usable text: every file was skipped as not UTF-8 "
                              f"({where}); convert it to UTF-8")
@@ -360,6 +373,7 @@ def _load_user_dir(root: Path, budget: int | None, seed: int) -> CategoryPack:
         script = over.get("script") or ("code" if group == "code" else detect_script(text))
         categories.append(Category(name=name, group=group, script=script, text=text,
                                    n_bytes=len(text.encode("utf-8")), source=f"user files: {where}",
-                                   display_name=over.get("display_name", name), n_units=n_units))
+                                   display_name=over.get("display_name", name), n_units=n_units,
+                                   unit_ends=ends))
     return CategoryPack(name=root.name, source=f"user directory {root}", categories=categories,
                         warnings=warnings)

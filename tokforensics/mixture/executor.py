@@ -25,18 +25,32 @@ class SerialExecutor:
             yield fn(item)
 
 
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class LocalPoolExecutor:
-    """A process pool; results come back in input order."""
+    """A process pool; results come back in input order.
+
+    It never starts more processes than there are usable cores or items: more only thrash memory (each replay
+    worker holds a category's words and index).
+    """
 
     def __init__(self, workers: int | None = None):
-        self.workers = workers or max(1, min(os.cpu_count() or 1, 8))
+        if workers is not None and workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.workers = min(workers or 8, usable_cores())
 
     def map(self, fn, items):
         items = list(items)
-        if self.workers <= 1 or len(items) <= 1:
+        workers = min(self.workers, len(items))
+        if workers <= 1:
             yield from SerialExecutor().map(fn, items)
             return
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
             yield from pool.map(fn, items)
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import UsageError
-from . import lp
 from .executor import SerialExecutor
-from .infer import category_trajectories
+from .infer import category_trajectories, solve_shares, vocabulary_span
+from .settings import DEFAULT_ESTIMATOR, MixtureSettings
 
 DOMAINS = {"languages": ("non_english",), "code": ("code",), "mixed": ("non_english", "code", "english")}
 
@@ -27,7 +27,7 @@ class Trial:
     log10_mse_random: float
     log10_mse_uniform: float
     merges: int
-    converged: bool
+    stop_reason: str
     seconds: float
 
 
@@ -44,6 +44,7 @@ class ExperimentResult:
     train_bytes: int
     pack: str
     seed: int
+    estimator: str
     notes: list[str] = field(default_factory=list)
 
 
@@ -68,8 +69,9 @@ def _train_bpe(text_parts: list[str], merges: int, path: str) -> None:
 
 
 def run_experiment(domain: str = "languages", n: int = 5, trials: int = 20, seed: int = 0, merges: int = 3000,
-                   train_bytes: int = 2_000_000, pack: str = "default", lp_time_limit: float | None = 120.0,
-                   progress=None) -> ExperimentResult:
+                   train_bytes: int = 2_000_000, pack: str = "default", estimator: str = DEFAULT_ESTIMATOR,
+                   lp_rounds: int | None = None, progress=None) -> ExperimentResult:
+    """lp_rounds None solves every trial's LP to its certified optimum (the same path as `infer_mixture`)."""
     from ..corpus.categories import load_categories
     from ..tokenizer.view import load_tokenizer
 
@@ -80,6 +82,7 @@ def run_experiment(domain: str = "languages", n: int = 5, trials: int = 20, seed
         raise UsageError(f"--n must be between 2 and {len(cats)} for domain '{domain}' (got {n})")
     if trials < 1:
         raise UsageError(f"--trials must be at least 1 (got {trials})")
+    settings = MixtureSettings(estimator=estimator, max_rounds=lp_rounds)
     rng = np.random.default_rng(seed)
     out: list[Trial] = []
     for k in range(trials):
@@ -103,21 +106,16 @@ def run_experiment(domain: str = "languages", n: int = 5, trials: int = 20, seed
             tok = load_tokenizer(path)
             mi = tok.merge_ids()
             tests = [b for _, b in halves]
-            trajs = category_trajectories(tok, tests, mi, SerialExecutor())
-            V = int(max(tok.vocab_size, int(mi.max()) + 1))
-            data = lp.combine(trajs, mi[:, 0] * V + mi[:, 1])
-            res = lp.solve(data, time_limit=lp_time_limit)
-        b = np.array([len(t.encode("utf-8")) for t in tests], dtype=float)
-        p = np.array([tr.total_pairs for tr in trajs], dtype=float)
-        raw_share = res.alpha * b / p
-        est = raw_share / raw_share.sum()
+            trajs, _ = category_trajectories(tok, [t.splitlines(keepends=True) for t in tests], mi, SerialExecutor())
+            b = np.array([len(t.encode("utf-8")) for t in tests], dtype=float)
+            est, sol, _ = solve_shares(trajs, b, mi, vocabulary_span(tok, mi), settings.resolved(len(mi)))
         guess = rng.dirichlet(np.ones(n))
         out.append(Trial(
             categories=[c.name for c in chosen], truth=truth.round(6).tolist(), inferred=est.round(6).tolist(),
             log10_mse=float(np.log10(max(np.mean((est - truth) ** 2), 1e-30))),
             log10_mse_random=float(np.log10(np.mean((guess - truth) ** 2))),
             log10_mse_uniform=float(np.log10(np.mean((np.full(n, 1.0 / n) - truth) ** 2))),
-            merges=len(mi), converged=res.converged, seconds=round(time.perf_counter() - t0, 2)))
+            merges=len(mi), stop_reason=sol.diagnostics.stop_reason, seconds=round(time.perf_counter() - t0, 2)))
         if progress:
             progress("trials", k + 1, trials)
     vals = np.array([t.log10_mse for t in out])
@@ -126,4 +124,5 @@ def run_experiment(domain: str = "languages", n: int = 5, trials: int = 20, seed
     return ExperimentResult(domain=domain, n=n, trials=out, mean=float(vals.mean()), sd=float(vals.std(ddof=1)) if len(vals) > 1 else 0.0,
                             mean_random=float(np.mean([t.log10_mse_random for t in out])),
                             mean_uniform=float(np.mean([t.log10_mse_uniform for t in out])),
-                            merges=merges, train_bytes=train_bytes, pack=pack, seed=seed, notes=notes)
+                            merges=merges, train_bytes=train_bytes, pack=pack, seed=seed, estimator=estimator,
+                            notes=notes)

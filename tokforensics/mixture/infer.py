@@ -1,4 +1,8 @@
-"""The data-mixture inference pipeline: category samples -> pair-count trajectories -> LP -> shares."""
+"""The data-mixture inference pipeline: category samples -> pair-count trajectories -> LP -> shares.
+
+`--merges` reaches the kernel in three hops: MixtureSettings.merges -> `merge_ids = tok.merge_ids()[:merges]`
+here -> `replay(..., merge_ids, ...)` in replay.py.
+"""
 
 from __future__ import annotations
 
@@ -13,23 +17,23 @@ from pathlib import Path
 import numpy as np
 
 from .. import cache
-from ..errors import InputError, UsageError
+from ..errors import InputError
 from ..tokenizer.view import Tokenizer
 from . import lp
-from .counts import word_arrays
-from .executor import Executor, SerialExecutor, default_executor
+from .counts import DocumentCounts, WordArrays, document_counts
+from .executor import Executor, default_executor
 from .replay import Trajectory, replay
+from .settings import DEFAULT_MERGES, MixtureSettings
 
-REPLAY_VERSION = "1"
+COUNT_VERSION = "1"
+REPLAY_VERSION = "2"  # 2: counts are sums of per-document counts
 # Counts are normalised per category, so one occurrence in a small sample weighs as much as hundreds in a
 # large one; samples under this size add noise that the LP happily fits. Smaller ones are left out (and said so).
 MIN_CATEGORY_BYTES = 50_000
-# Constraint-generation rounds of the default run. A round budget (not a time budget) keeps results identical
-# across machines; None runs until no constraint is violated (the exact LP optimum).
-DEFAULT_LP_ROUNDS = 8
-DEFAULT_MERGES = 30_000
+GROUPS = ("english", "code", "non_english")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Notify = Callable[[str], None]  # a caveat, said as soon as it is known
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,40 @@ class CategoryShare:
     alpha: float  # LP solution in normalised pair-count units
     sample_bytes: int
     sample_pairs: int
+    documents: int
     source: str
+    interval: tuple[float, float] | None = None  # 95% bootstrap percentile interval of share
+
+
+@dataclass(frozen=True)
+class SolveReport:
+    """The LP's certificate (see lp.py). Slack is in pair counts per million pairs of each category."""
+
+    stop_reason: str  # "optimal" | "time_limit" | "round_limit"
+    approximate: bool  # True when a budget stopped the solve: the shares are not the LP's optimum
+    objective: float  # total slack of the returned shares (an upper bound on the optimum)
+    lower_bound: float  # no mixture has less total slack than this
+    gap: float
+    max_violation: float
+    tolerance: float
+    rounds: int
+    inner_passes: int
+    edges_considered: int
+    steps_constrained: int
+    merges_never_in_samples: int
+    pairs_with_slack: int
+    slack_steps: float
+    slack_pairs: float
+    solve_seconds: float
+
+
+@dataclass(frozen=True)
+class BootstrapReport:
+    replicates: int
+    seed: int
+    level: float
+    method: str
+    replicate_stop_reasons: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -50,17 +87,72 @@ class MixtureResult:
     tokenizer_sha256: str
     pack: str
     pack_source: str
+    estimator: str
     merges_used: int
     merges_available: int
     skip: int
     categories: list[CategoryShare]
     groups: dict[str, float]
     scripts: dict[str, float]
-    diagnostics: dict
-    timing: dict[str, float]
+    diagnostics: SolveReport
+    settings: dict
+    timing: dict[str, float | bool]
+    group_intervals: dict[str, tuple[float, float]] | None = None
+    bootstrap: BootstrapReport | None = None
     warnings: list[str] = field(default_factory=list)
     conversion: str = ("share_i = alpha_i * bytes_i / pairs_i, renormalised: alpha is in units of pair counts normalised "
                        "per category (pairs at step 0), shares are proportions of training bytes")
+
+
+# --------------------------------------------------------------------------------------------- counting
+def _npz_entry(path: Path, names: tuple[str, ...], notes: list[str] | None) -> dict[str, np.ndarray] | None:
+    """A cached .npz entry with all its arrays, or None; a damaged entry is deleted (and said so)."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path) as z:
+            return {k: z[k] for k in names}
+    except Exception:  # noqa: BLE001 -- truncated, not a zip, missing arrays: all mean "recompute"
+        if notes is not None:
+            notes.append(f"cache entry {path} was damaged; it was discarded and recomputed")
+        try:
+            path.unlink()
+        except OSError:
+            pass
+        return None
+
+
+def _store_npz(path: Path, **arrays) -> None:
+    try:
+        with cache.atomic_writer(path, "wb") as f:
+            np.savez(f, **arrays)
+    except OSError:
+        pass  # a read-only cache only costs time
+
+
+_DC_FIELDS = ("symbols", "word_start", "counts", "n_bytes", "n_pretokens", "doc_ptr", "doc_word", "doc_count",
+              "doc_bytes")
+_TR_FIELDS = ("init_keys", "init_counts", "d_step", "d_key", "d_delta", "merged_counts", "total_pairs")
+
+
+def _counts_key(tok: Tokenizer, documents: list[str]) -> str:
+    h = hashlib.sha256()
+    for d in documents:
+        h.update(hashlib.sha256(d.encode("utf-8")).digest())
+    return cache.key_of("doc-counts", COUNT_VERSION, tok.sha256, tok.name, h.hexdigest())
+
+
+def cached_document_counts(tok: Tokenizer, documents: list[str], notes: list[str] | None = None) -> DocumentCounts:
+    path = cache.entry_path("mixture", _counts_key(tok, documents), ".counts.npz")
+    z = _npz_entry(path, _DC_FIELDS, notes)
+    if z is not None:
+        wa = WordArrays(z["symbols"], z["word_start"], z["counts"], int(z["n_bytes"]), int(z["n_pretokens"]))
+        return DocumentCounts(wa, z["doc_ptr"], z["doc_word"], z["doc_count"], z["doc_bytes"])
+    dc = document_counts(tok, documents)
+    _store_npz(path, symbols=dc.words.symbols, word_start=dc.words.word_start, counts=dc.words.counts,
+               n_bytes=dc.words.n_bytes, n_pretokens=dc.words.n_pretokens, doc_ptr=dc.doc_ptr,
+               doc_word=dc.doc_word, doc_count=dc.doc_count, doc_bytes=dc.doc_bytes)
+    return dc
 
 
 def _replay_job(args) -> Trajectory:
@@ -68,130 +160,210 @@ def _replay_job(args) -> Trajectory:
     return replay(symbols, starts, counts, merge_ids, V)
 
 
-def category_trajectories(tok: Tokenizer, texts: list[str], merge_ids: np.ndarray, executor: Executor,
-                          progress: Progress | None = None) -> list[Trajectory]:
-    """Pair-count trajectories per category, from the on-disk cache where these inputs were seen before."""
-    V = int(max(tok.vocab_size, int(merge_ids.max()) + 1 if len(merge_ids) else 0))
+def vocabulary_span(tok: Tokenizer, merge_ids: np.ndarray) -> int:
+    """V of the pair key a * V + b: every token id that the merges can produce fits below it."""
+    return int(max(tok.vocab_size, int(merge_ids.max()) + 1 if len(merge_ids) else 0))
+
+
+def category_trajectories(tok: Tokenizer, documents: list[list[str]], merge_ids: np.ndarray, executor: Executor,
+                          progress: Progress | None = None, notes: list[str] | None = None
+                          ) -> tuple[list[Trajectory], list[DocumentCounts]]:
+    """Per category: its document counts and its pair-count trajectory, from the cache where seen before."""
+    V = vocabulary_span(tok, merge_ids)
     merges_hash = hashlib.sha256(np.ascontiguousarray(merge_ids).tobytes()).hexdigest()
-    out: list[Trajectory | None] = [None] * len(texts)
+    counts: list[DocumentCounts] = []
+    for k, docs in enumerate(documents):
+        if progress:
+            progress("pretokenize", k, len(documents))
+        counts.append(cached_document_counts(tok, docs, notes))
+    if progress:
+        progress("pretokenize", len(documents), len(documents))
+    out: list[Trajectory | None] = [None] * len(documents)
     todo: list[int] = []
     paths = []
-    for i, text in enumerate(texts):
-        key = cache.key_of("trajectory", REPLAY_VERSION, tok.sha256, tok.name,
-                           hashlib.sha256(text.encode("utf-8")).hexdigest(), merges_hash)
-        path = cache.entry_path("mixture", key, ".npz")
-        paths.append(path)
-        try:
-            with np.load(path) as z:
-                out[i] = Trajectory(z["init_keys"], z["init_counts"], z["d_step"], z["d_key"], z["d_delta"],
-                                    z["merged_counts"], int(z["total_pairs"]))
-        except (OSError, KeyError, ValueError):
+    for i, docs in enumerate(documents):
+        key = cache.key_of("trajectory", REPLAY_VERSION, _counts_key(tok, docs), merges_hash)
+        paths.append(cache.entry_path("mixture", key, ".npz"))
+        z = _npz_entry(paths[i], _TR_FIELDS, notes)
+        if z is None:
             todo.append(i)
-    jobs = []
-    for k, i in enumerate(todo):
-        if progress:
-            progress("pretokenize", k, len(todo))
-        wa = word_arrays(tok, texts[i])
-        jobs.append((wa.symbols, wa.word_start, wa.counts, merge_ids, V))
-    if progress and todo:
-        progress("pretokenize", len(todo), len(todo))
+        else:
+            out[i] = Trajectory(z["init_keys"], z["init_counts"], z["d_step"], z["d_key"], z["d_delta"],
+                                z["merged_counts"], int(z["total_pairs"]))
+    jobs = [(counts[i].words.symbols, counts[i].words.word_start, counts[i].words.counts, merge_ids, V) for i in todo]
     for k, (i, tr) in enumerate(zip(todo, executor.map(_replay_job, jobs), strict=True)):
         out[i] = tr
-        try:
-            with cache.atomic_writer(paths[i], "wb") as f:
-                np.savez(f, init_keys=tr.init_keys, init_counts=tr.init_counts, d_step=tr.d_step, d_key=tr.d_key,
-                         d_delta=tr.d_delta, merged_counts=tr.merged_counts, total_pairs=tr.total_pairs)
-        except OSError:
-            pass
+        _store_npz(paths[i], init_keys=tr.init_keys, init_counts=tr.init_counts, d_step=tr.d_step, d_key=tr.d_key,
+                   d_delta=tr.d_delta, merged_counts=tr.merged_counts, total_pairs=tr.total_pairs)
         if progress:
             progress("replay", k + 1, len(todo))
-    return out  # type: ignore[return-value]
+    return out, counts  # type: ignore[return-value]
 
 
-def infer_mixture(tok: Tokenizer, categories: str | Path = "default", merges: int = DEFAULT_MERGES, skip: int = 0,
-                  bytes_per_category: int | None = None, seed: int = 0, executor: Executor | None = None,
-                  progress: Progress | None = None, per_step: int = 10, lp_time_limit: float | None = None,
-                  all_steps: bool = False, min_category_bytes: int | None = None,
-                  lp_rounds: int | None = DEFAULT_LP_ROUNDS) -> MixtureResult:
-    from ..corpus.categories import load_categories
+# ------------------------------------------------------------------------------------------------ solving
+def solve_shares(trajs: list[Trajectory], n_bytes: np.ndarray, merge_ids: np.ndarray, V: int,
+                 settings: MixtureSettings, progress: lp.RoundCallback | None = None,
+                 alpha0: np.ndarray | None = None) -> tuple[np.ndarray, lp.LPSolution, lp.PairData]:
+    """combine -> solve -> byte shares; the one path for inference, replicates and controlled experiments."""
+    data = lp.combine(trajs, merge_ids[:, 0] * V + merge_ids[:, 1])
+    sol = lp.solve(data, skip=settings.skip, min_support=settings.min_support, max_rounds=settings.max_rounds,
+                   time_limit=settings.time_limit, progress=progress, alpha0=alpha0)
+    pairs = np.array([tr.total_pairs for tr in trajs], dtype=np.float64)
+    raw = sol.alpha * n_bytes / pairs
+    share = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1.0 / len(raw))
+    return share, sol, data
 
-    timing: dict[str, float] = {}
+
+def _report(sol: lp.LPSolution, data: lp.PairData, settings: MixtureSettings) -> SolveReport:
+    d = sol.diagnostics
+    return SolveReport(
+        stop_reason=d.stop_reason, approximate=not d.optimal, objective=d.objective, lower_bound=d.lower_bound,
+        gap=d.gap, max_violation=d.max_violation, tolerance=d.tolerance, rounds=d.rounds, inner_passes=d.inner_passes,
+        edges_considered=d.edges_considered, steps_constrained=d.steps_constrained,
+        merges_never_in_samples=int((data.merged_counts.sum(axis=1) == 0).sum()),
+        pairs_with_slack=d.pairs_with_slack, slack_steps=d.slack_steps, slack_pairs=d.slack_pairs,
+        solve_seconds=d.solve_seconds)
+
+
+def _group_sums(cats: list, shares: np.ndarray) -> dict[str, float]:
+    out = dict.fromkeys(GROUPS, 0.0)
+    for c, s in zip(cats, shares, strict=True):
+        out[c.group] = out.get(c.group, 0.0) + float(s)
+    return out
+
+
+def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: MixtureSettings | None = None,
+                  executor: Executor | None = None, progress: Progress | None = None,
+                  notify: Notify | None = None) -> MixtureResult:
+    """Infer the training-data mixture of a BPE tokenizer from its merges (Hayase et al. 2024)."""
+    settings = settings or MixtureSettings()
+    timing: dict[str, float | bool] = {}
     t0 = time.perf_counter()
-    if merges <= 0:
-        raise UsageError(f"--merges must be positive (got {merges})")
-    if skip < 0:
-        raise UsageError(f"--skip must be 0 or more (got {skip})")
     all_merges = tok.merge_ids()  # raises for non-BPE tokenizers
-    if merges > len(all_merges):
-        raise UsageError(
-            f"--merges {merges} is beyond the {len(all_merges):,} merges of '{tok.name}'; use --merges {len(all_merges)} or fewer"
-        )
-    merge_ids = all_merges[:merges]
+    settings = settings.resolved(len(all_merges))
+    merge_ids = all_merges[: settings.merges]
     timing["load"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    pack = _drop_small(load_categories(categories, bytes_per_category=bytes_per_category, seed=seed),
-                       min_category_bytes, categories)
-    if len(pack.categories) < 2:
-        raise InputError(f"{pack.name}: need at least two categories to infer a mixture (found {len(pack.categories)})")
+    pack = _load_pack(categories, settings)
+    notes = list(pack.warnings)
+    if settings.merges < DEFAULT_MERGES and settings.merges == len(all_merges) and len(all_merges) < DEFAULT_MERGES:
+        notes.append(f"{tok.name} has {len(all_merges):,} merges: all are used (the paper uses the first "
+                     f"{DEFAULT_MERGES:,})")
+    for note in notes:
+        if notify:
+            notify(note)
     timing["sample"] = time.perf_counter() - t0
 
-    result_path = cache.entry_path("mixture", _result_key(tok, pack, merges, skip, per_step, lp_time_limit, all_steps,
-                                                           lp_rounds), ".result.json")
+    result_path = cache.entry_path("mixture", _result_key(tok, pack, settings), ".result.json")
     cached = _read_result(result_path)
     if cached is not None:
         return cached
 
     t0 = time.perf_counter()
-    trajs = category_trajectories(tok, [c.text for c in pack.categories], merge_ids,
-                                  executor or default_executor(), progress)
+    executor = executor or default_executor()
+    fresh: list[str] = []
+    trajs, counts = category_trajectories(tok, [c.units() for c in pack.categories], merge_ids, executor, progress,
+                                          fresh)
+    for note in fresh:
+        if notify:
+            notify(note)
     timing["count_and_replay"] = time.perf_counter() - t0
     for c, tr in zip(pack.categories, trajs, strict=True):
         if tr.total_pairs == 0:
             raise InputError(f"category '{c.name}' has no pairs to count under '{tok.name}'; give it more text")
 
     t0 = time.perf_counter()
-    V = int(max(tok.vocab_size, int(merge_ids.max()) + 1))
-    merged_keys = merge_ids[:, 0] * V + merge_ids[:, 1]
-    data = lp.combine(trajs, merged_keys)
-    res = lp.solve(data, skip=skip, per_step=per_step, time_limit=lp_time_limit, all_steps=all_steps,
-                   max_rounds=lp_rounds or 10_000,
-                   progress=(lambda r, n, q: progress("solve", r, 0)) if progress else None)
+    V = vocabulary_span(tok, merge_ids)
+    n_bytes = np.array([dc.words.n_bytes for dc in counts], dtype=np.float64)
+    lp_progress = (lambda r, e, _a, ub, gap: progress("solve", r, -1)) if progress else None
+    share, sol, data = solve_shares(trajs, n_bytes, merge_ids, V, settings, lp_progress)
     timing["solve"] = time.perf_counter() - t0
-    timing["total"] = sum(timing.values())
+    report = _report(sol, data, settings)
+    if report.approximate:
+        notes.append(f"APPROXIMATE: the LP was stopped by its {settings.max_rounds and 'round' or 'time'} budget "
+                     f"({report.stop_reason}) with total slack {report.objective:.6g} against a lower bound of "
+                     f"{report.lower_bound:.6g}; the shares are not the LP's optimum (drop the budget for it)")
 
-    bytes_ = np.array([c.n_bytes for c in pack.categories], dtype=np.float64)
-    pairs = np.array([tr.total_pairs for tr in trajs], dtype=np.float64)
-    raw = res.alpha * bytes_ / pairs
-    share = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1.0 / len(raw))
-    cats = [CategoryShare(c.name, c.group, c.script, float(s), float(a), int(c.n_bytes), int(p), c.source)
-            for c, s, a, p in zip(pack.categories, share, res.alpha, pairs, strict=True)]
+    intervals = group_iv = boot = None
+    if settings.bootstrap:
+        t0 = time.perf_counter()
+        intervals, group_iv, boot = _bootstrap(pack.categories, counts, merge_ids, V, settings, executor, sol.alpha,
+                                               progress)
+        timing["bootstrap"] = time.perf_counter() - t0
+    timing["total"] = sum(v for v in timing.values() if isinstance(v, float))
+
+    cats = [CategoryShare(c.name, c.group, c.script, float(s), float(a), int(dc.words.n_bytes), int(tr.total_pairs),
+                          int(dc.n_docs), c.source, None if intervals is None else intervals[i])
+            for i, (c, s, a, tr, dc) in enumerate(zip(pack.categories, share, sol.alpha, trajs, counts, strict=True))]
     cats.sort(key=lambda c: (-c.share, c.name))
-    groups = {"english": 0.0, "code": 0.0, "non_english": 0.0}
     scripts: dict[str, float] = {}
     for c in cats:
-        groups[c.group] = groups.get(c.group, 0.0) + c.share
         if c.group == "non_english":
             scripts[c.script] = scripts.get(c.script, 0.0) + c.share
-    diagnostics = {
-        "constraints": res.constraints, "rounds": res.rounds, "converged": res.converged,
-        "steps_constrained": res.steps_used, "violated_constraints_left": res.violated_left,
-        "max_violation_left": res.max_violation_left, "lp_time_limit": lp_time_limit, "lp_rounds": lp_rounds,
-        "total_slack": res.objective, "slack_steps": res.slack_steps, "slack_pairs": res.slack_pairs,
-        "pairs_indexed": data.n_pairs, "merges_with_no_sample_occurrence": int((data.merged_counts.sum(axis=1) == 0).sum()),
-        "slack_units": "normalised pair counts per million pairs",
-    }
     result = MixtureResult(
         tokenizer=tok.name, tokenizer_sha256=tok.sha256, pack=pack.name, pack_source=pack.source,
-        merges_used=merges, merges_available=len(all_merges), skip=skip, categories=cats, groups=groups,
-        scripts=dict(sorted(scripts.items(), key=lambda kv: -kv[1])), diagnostics=diagnostics,
-        timing={k: round(v, 3) for k, v in timing.items()}, warnings=list(getattr(pack, "warnings", [])),
-    )
+        estimator=settings.estimator, merges_used=settings.merges, merges_available=len(all_merges),
+        skip=settings.skip, categories=cats, groups=_group_sums(cats, np.array([c.share for c in cats])),
+        scripts=dict(sorted(scripts.items(), key=lambda kv: -kv[1])), diagnostics=report,
+        settings=settings.cache_parts(), timing={k: round(v, 3) if isinstance(v, float) else v
+                                                 for k, v in timing.items()},
+        group_intervals=group_iv, bootstrap=boot, warnings=notes)
     try:
         cache.write_bytes_atomic(result_path, json.dumps(dataclasses.asdict(result)).encode("utf-8"))
     except OSError:
         pass
     return result
+
+
+def _bootstrap(cats, counts: list[DocumentCounts], merge_ids: np.ndarray, V: int, settings: MixtureSettings,
+               executor: Executor, alpha0: np.ndarray, progress: Progress | None):
+    """Percentile intervals: resample each category's documents with replacement, replay, solve, repeat.
+
+    Replicates re-weight the per-document counts; nothing is pretokenized again.
+    """
+    B = settings.bootstrap
+    rng = np.random.default_rng([settings.seed, 0x6B6F6F74])
+    draws = np.empty((B, len(cats)))
+    stops: dict[str, int] = {}
+    for b in range(B):
+        jobs, n_bytes = [], []
+        for dc in counts:
+            m = rng.multinomial(dc.n_docs, np.full(dc.n_docs, 1.0 / dc.n_docs))
+            c, nb_ = dc.reweighted(m)
+            jobs.append((dc.words.symbols, dc.words.word_start, c, merge_ids, V))
+            n_bytes.append(nb_)
+        trajs = list(executor.map(_replay_job, jobs))
+        if any(tr.total_pairs == 0 for tr in trajs):
+            raise InputError("a bootstrap replicate drew no text for a category; give each category more documents")
+        share, sol, _ = solve_shares(trajs, np.array(n_bytes, dtype=np.float64), merge_ids, V, settings,
+                                     alpha0=alpha0)
+        draws[b] = share
+        stops[sol.diagnostics.stop_reason] = stops.get(sol.diagnostics.stop_reason, 0) + 1
+        if progress:
+            progress("bootstrap", b + 1, B)
+    lo, hi = np.percentile(draws, [2.5, 97.5], axis=0)
+    intervals = [(float(a), float(z)) for a, z in zip(lo, hi, strict=True)]
+    group_iv = {}
+    for g in GROUPS:
+        mask = np.array([c.group == g for c in cats])
+        if mask.any():
+            sums = draws[:, mask].sum(axis=1)
+            group_iv[g] = (float(np.percentile(sums, 2.5)), float(np.percentile(sums, 97.5)))
+    report = BootstrapReport(replicates=B, seed=settings.seed, level=0.95,
+                             method="percentile over document resamples (with replacement) per category",
+                             replicate_stop_reasons=stops)
+    return intervals, group_iv, report
+
+
+def _load_pack(categories: str | Path, settings: MixtureSettings):
+    from ..corpus.categories import load_categories
+
+    pack = load_categories(categories, bytes_per_category=settings.bytes_per_category, seed=settings.seed)
+    pack = _drop_small(pack, settings.min_category_bytes, categories)
+    if len(pack.categories) < 2:
+        raise InputError(f"{pack.name}: need at least two categories to infer a mixture (found {len(pack.categories)})")
+    return pack
 
 
 def _drop_small(pack, min_bytes: int | None, spec):
@@ -208,37 +380,38 @@ def _drop_small(pack, min_bytes: int | None, spec):
     return dataclasses.replace(pack, categories=keep, warnings=[*pack.warnings, note])
 
 
-def _result_key(tok: Tokenizer, pack, merges: int, skip: int, per_step: int, time_limit, all_steps, rounds) -> str:
-    cats = [(c.name, c.group, c.script, hashlib.sha256(c.text.encode("utf-8")).hexdigest()) for c in pack.categories]
+def _result_key(tok: Tokenizer, pack, settings: MixtureSettings) -> str:
+    cats = [(c.name, c.group, c.script, hashlib.sha256(c.text.encode("utf-8")).hexdigest(), len(c.unit_ends))
+            for c in pack.categories]
     return cache.key_of("mixture-result", REPLAY_VERSION, lp.LP_VERSION, tok.sha256, tok.name, pack.name, cats,
-                        merges, skip, per_step, time_limit, all_steps, rounds)
+                        settings.cache_parts())
 
 
 def _read_result(path: Path) -> MixtureResult | None:
     try:
         d = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        d["categories"] = [CategoryShare(**{**c, "interval": tuple(c["interval"]) if c.get("interval") else None})
+                           for c in d["categories"]]
+        d["diagnostics"] = SolveReport(**d["diagnostics"])
+        d["bootstrap"] = BootstrapReport(**d["bootstrap"]) if d.get("bootstrap") else None
+        if d.get("group_intervals"):
+            d["group_intervals"] = {k: tuple(v) for k, v in d["group_intervals"].items()}
+        d["timing"] = {**d["timing"], "cached_result": True}
+        return MixtureResult(**d)
+    except (OSError, ValueError, TypeError, KeyError):  # missing, damaged or from another version: recompute
         return None
-    d["categories"] = [CategoryShare(**c) for c in d["categories"]]
-    d["timing"] = {**d["timing"], "cached_result": True}
-    return MixtureResult(**d)
 
 
-def cached_result(tok: Tokenizer, categories: str | Path = "default", merges: int = DEFAULT_MERGES, skip: int = 0,
-                  bytes_per_category: int | None = None, seed: int = 0, per_step: int = 10,
-                  lp_time_limit: float | None = None, all_steps: bool = False,
-                  min_category_bytes: int | None = None,
-                  lp_rounds: int | None = DEFAULT_LP_ROUNDS) -> MixtureResult | None:
+def cached_result(tok: Tokenizer, categories: str | Path = "default",
+                  settings: MixtureSettings | None = None) -> MixtureResult | None:
     """A result computed before for exactly these inputs, or None (never computes)."""
-    from ..corpus.categories import load_categories
-
+    settings = settings or MixtureSettings()
     try:
-        pack = _drop_small(load_categories(categories, bytes_per_category=bytes_per_category, seed=seed),
-                           min_category_bytes, categories)
+        settings = settings.resolved(len(tok.merge_ids()))
+        pack = _load_pack(categories, settings)
     except InputError:
         return None
-    key = _result_key(tok, pack, merges, skip, per_step, lp_time_limit, all_steps, lp_rounds)
-    return _read_result(cache.entry_path("mixture", key, ".result.json"))
+    return _read_result(cache.entry_path("mixture", _result_key(tok, pack, settings), ".result.json"))
 
 
-__all__ = ["infer_mixture", "cached_result", "MixtureResult", "CategoryShare", "SerialExecutor", "default_executor"]
+__all__ = ["infer_mixture", "cached_result", "MixtureResult", "CategoryShare", "SolveReport", "MixtureSettings"]
