@@ -132,11 +132,12 @@ def _noisy_instance(seed: int):
     return test, merges, V, lp.combine(trajs, np.array([a * V + b for a, b, _ in merges]))
 
 
+@pytest.mark.parametrize("method", ["rows", "matching"])
 @pytest.mark.parametrize("seed", range(8))
-def test_exact_solver_matches_the_full_lp(seed):
+def test_exact_solver_matches_the_full_lp(seed, method):
     test, merges, V, data = _noisy_instance(seed)
     want, want_alpha = _full_lp(test, merges, V)
-    sol = lp.solve(data)
+    sol = lp.solve(data, method=method)
     d = sol.diagnostics
     assert d.stop_reason == "optimal" and d.optimal
     assert d.objective == pytest.approx(want, rel=1e-7)
@@ -158,10 +159,10 @@ def test_estimators_are_the_same_lp_over_fewer_merges(seed):
 
 @pytest.mark.parametrize("seed", [1, 4])
 def test_row_generation_to_convergence_is_the_same_optimum(seed):
-    """An independent formulation: the paper's row generation (HiGHS over generated rows), run until no row is
-    violated, must land on the objective the matching-based solver certifies."""
+    """Two formulations: row generation (HiGHS over generated rows) run until no row is violated, and minimising
+    the exact total slack over alpha (a matching per alpha), must certify the same optimum."""
     _, _, _, data = _noisy_instance(seed)
-    exact = lp.solve(data)
+    exact = lp.solve(data, method="matching")
     rows = lp.solve(data, max_rounds=10_000)
     assert rows.diagnostics.stop_reason == "optimal"
     assert rows.diagnostics.objective == pytest.approx(exact.diagnostics.objective, rel=1e-6)
