@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..corpus.textio import read_input_bytes
 from ..errors import InputError, UsageError
 from .app import app
 from .render import State, console, emit_json, err_console, table
@@ -45,14 +46,7 @@ def _prompt(text: str | None, file: Path | None) -> str:
 
 
 def _read(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{file} is a directory; pass a text file") from None
-    except OSError as exc:
-        raise InputError(f"{file}: cannot read ({exc.strerror})") from None
+    return read_input_bytes(file)
 
 
 def _esc(s: str) -> str:

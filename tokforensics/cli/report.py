@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import UsageError
+from ..outputs import check_destination
 from ..policy.probes import Probe, load_user_texts
 from ..report.collect import LIVE_BUDGET, collect_report
 from ..report.html import write_report
@@ -45,6 +46,7 @@ def report_cmd(
         extra.extend(load_user_texts(f))
     if out.is_dir():
         raise UsageError(f"-o {out} is a directory; give a file name ending in .html")
+    check_destination(out, "-o")
     seen: set[str] = set()
     toks = []
     for spec in tokenizers:

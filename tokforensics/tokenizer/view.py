@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -417,10 +418,9 @@ class Tokenizer:
         if not self.is_bpe:
             return None
         path = cache.entry_path("summaries", cache.key_of("n_merges", self.sha256, self.name), ".json")
-        try:
-            return int(json.loads(path.read_text("utf-8"))["merges"])
-        except (OSError, ValueError, KeyError):
-            pass
+        hit = cache.read_entry(path, lambda data: int(cache.json_object(data)["merges"]))
+        if hit is not None:
+            return hit
         n = len(self.merges())
         try:
             cache.write_bytes_atomic(path, json.dumps({"merges": n}).encode())
@@ -467,10 +467,15 @@ class Tokenizer:
     def _merge_ids(self) -> np.ndarray:
         # parsing a 200k merge list takes seconds; the id form is kept on disk by content hash
         path = cache.entry_path("merges", cache.key_of("merge_ids", self.sha256, self.name), ".npy")
-        try:
-            return np.load(path)
-        except (OSError, ValueError):
-            pass
+        def parse(data: bytes) -> np.ndarray:
+            arr = np.load(io.BytesIO(data), allow_pickle=False)
+            if arr.ndim != 2 or arr.shape[1] != 3 or arr.dtype != np.int64:
+                raise ValueError(f"array of shape {arr.shape} and dtype {arr.dtype}")
+            return arr
+
+        hit = cache.read_entry(path, parse)
+        if hit is not None:
+            return hit
         index = self.bytes_to_id
         rows = [(index[a], index[b], index[a + b]) for a, b in self.merges()]
         out = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
