@@ -22,6 +22,27 @@ _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 SP_SPACE = "▁"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class NotUnicodeError(InputError):
+    """Text holding a lone surrogate: it is not Unicode text, and no tokenizer can encode it faithfully."""
+
+
+def require_unicode(text: str) -> str:
+    """Refuse lone surrogates (what undecodable bytes become under surrogateescape).
+
+    Backends disagree about them (tiktoken encodes U+FFFD, Hugging Face raises TypeError, the byte-level
+    views raise UnicodeEncodeError), so every text-taking method checks first and fails the same way.
+    """
+    if not text.isascii():
+        m = _SURROGATE.search(text)
+        if m is not None:
+            raise NotUnicodeError(f"the text holds a lone surrogate U+{ord(m.group()):04X} at character {m.start()} "
+                                  "(an undecodable byte?); pass valid Unicode text")
+    return text
+
+
 @dataclass(frozen=True)
 class TokenizerInfo:
     name: str
@@ -191,6 +212,7 @@ class Tokenizer:
 
     # ------------------------------------------------------------------ text -> ids
     def encode(self, text: str) -> list[int]:
+        require_unicode(text)
         if self._tt is not None:
             return self.encode_batch([text])[0]
         if self._sp is not None:
@@ -198,25 +220,22 @@ class Tokenizer:
         return self._hf.encode(text, add_special_tokens=False).ids
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
+        for t in texts:
+            require_unicode(t)
         if self._tt is not None:
             if self._meta["tiktoken"].get("nfc"):
                 texts = [self.normalize(t) for t in texts]
             # tiktoken's encode_batch starts a thread pool and rebuilds the special set per call; its core
             # encoder in a loop is ~40x faster for many short texts and no slower for long ones on 2 cores.
             core, allowed = self._tt._core_bpe, self._tt.special_tokens_set
-            out = []
-            for t in texts:
-                try:
-                    out.append(core.encode(t, allowed))
-                except UnicodeEncodeError:
-                    out.append(self._tt.encode(t, allowed_special="all"))
-            return out
+            return [core.encode(t, allowed) for t in texts]
         if self._sp is not None:
             return self._sp.encode(list(texts))
         return [e.ids for e in self._hf.encode_batch_fast(list(texts), add_special_tokens=False)]
 
     def encode_with_offsets(self, text: str) -> list[tuple[int, int, int]]:
         """(id, start, end) with character offsets into `text` (into its normalized form if it changes)."""
+        require_unicode(text)
         if self._tt is not None:
             norm = self.normalize(text)
             ids = self._tt.encode(norm, allowed_special="all")
@@ -258,6 +277,7 @@ class Tokenizer:
 
     # ------------------------------------------------------------------ normalize / pretokenize
     def normalize(self, text: str) -> str:
+        require_unicode(text)
         if self._tt is not None:
             return self._nfc.normalize_str(text) if self._meta["tiktoken"].get("nfc") else text
         if self._sp is not None:
