@@ -19,7 +19,8 @@ _HINTS = {28: "the disk is full; free some space or choose another location",
           13: "permission denied; choose another path", 30: "the file system is read-only; choose another path",
           1: "not permitted (an immutable file or folder?); choose another path",
           2: "no such folder; create it or choose another path", 20: "a part of the path is not a folder",
-          21: "it is a folder; give a file path", 122: "the disk quota is exceeded; free some space"}
+          21: "it is a folder; give a file path", 122: "the disk quota is exceeded; free some space",
+          27: "the file is larger than allowed here (a file-size limit, `ulimit -f`?)"}
 
 
 def _message(path: Path, what: str, exc: OSError) -> str:
@@ -48,7 +49,9 @@ def check_destination(path: Path, what: str = "-o") -> None:
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)
     except OSError as exc:
-        raise InputError(_message(path, what, exc)) from None
+        why = _HINTS.get(exc.errno or 0) if exc.errno not in (2, 20) else None
+        raise InputError(f"{what} {path}: cannot create a file in {parent} "
+                         f"({why or (exc.strerror or str(exc)) + '; choose another path'})") from None
     os.close(fd)
     try:
         os.unlink(probe)

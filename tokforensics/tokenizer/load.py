@@ -101,6 +101,7 @@ def resolve(spec: str | Path, pattern: str | None = None) -> Source:
                 )
         fmt = entry.format if entry.format != "sentencepiece" or data[:1] == b"\n" else sniff_format(data, located)
         return Source(entry.name, zoo.source_of(entry), fmt, data, digest, entry, pattern)
+    require_regular(path, "tokenizer")
     if not path.exists():
         if "/" in text or path.suffix in {".json", ".model", ".tiktoken", ".gguf", ".gz"}:
             raise InputError(f"{path}: no such file; check the path or use a zoo name (`tok tokenizers`)")
