@@ -130,3 +130,25 @@ def test_damaged_mixture_entry_is_rebuilt(pattern, how, fresh_cache, cats):
     second = run_tok(*args)
     assert second.code == 0 and TRACEBACK not in second.err, second.err[-3000:]
     assert "damaged cache entry" in second.err
+
+
+@pytest.mark.parametrize("args", [("metrics", "gpt2", "--corpus", "{corpus}"),
+                                  ("metrics", "gpt2", "mistral", "--lang", "tr", "--corpus", "{corpus}")],
+                         ids=["en", "tr-two-tokenizers"])
+def test_metrics_json_is_identical_cold_and_warm(args, fresh_cache, tmp_path):
+    """Only `provenance` may differ between a cold and a warm cache: the rest is byte-identical."""
+    import json
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("Bugün hava çok güzel.\nThe quick brown fox jumps over the lazy dog.\n")
+    argv = ["--json", *(a.replace("{corpus}", str(corpus)) for a in args)]
+    _new_process()
+    cold = run_tok(*argv)
+    warm = run_tok(*argv)
+    assert cold.code == 0 and warm.code == 0, cold.err + warm.err
+    a, b = json.loads(cold.out), json.loads(warm.out)
+    assert a["provenance"]["tokenizers"]["gpt2"]["vocab_cached"] is False
+    assert b["provenance"]["tokenizers"]["gpt2"]["vocab_cached"] is True
+    a.pop("provenance")
+    b.pop("provenance")
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
