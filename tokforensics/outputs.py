@@ -28,8 +28,12 @@ def _message(path: Path, what: str, exc: OSError) -> str:
     return f"{what} {path}: cannot write there ({hint})"
 
 
-def check_destination(path: Path, what: str = "-o") -> None:
-    """Raise `InputError` unless a file can be created at `path` (probing with a temporary file beside it)."""
+def check_destination(path: Path, what: str = "-o", create_parents: bool = False) -> None:
+    """Raise `InputError` unless a file can be created at `path` (probing with a temporary file beside it).
+
+    With `create_parents`, missing folders are fine (the writer creates them): the probe goes into the
+    nearest folder that exists.
+    """
     path = Path(path)
     try:
         st = os.stat(path)
@@ -39,10 +43,15 @@ def check_destination(path: Path, what: str = "-o") -> None:
         raise InputError(_message(path, what, exc)) from None
     if st is not None:
         if stat.S_ISDIR(st.st_mode):
-            raise InputError(f"{what} {path} is a folder; give a file path")
+            raise InputError(f"{what} {path} is a directory; give a file path")
         if not stat.S_ISREG(st.st_mode):
             raise InputError(f"{what} {path} is not a regular file (a device, FIFO or socket); give a file path")
     parent = path.parent
+    if create_parents:
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise InputError(f"{what} {path}: {parent} is not a folder; choose another path")
     if not parent.is_dir():
         raise InputError(f"{what} {path}: no such directory {parent}; create it or choose another path")
     # os.access is not enough: immutable files, read-only mounts and /proc answer it wrongly
@@ -64,7 +73,7 @@ def write_output(path: Path, data: str | bytes, what: str = "-o") -> int:
     path = Path(path)
     blob = data.encode("utf-8") if isinstance(data, str) else data
     if path.is_dir():
-        raise InputError(f"{what} {path} is a folder; give a file path")
+        raise InputError(f"{what} {path} is a directory; give a file path")
     try:
         with atomic_writer(path, "wb") as f:
             f.write(blob)

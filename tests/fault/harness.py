@@ -148,6 +148,10 @@ def make_bad_files(ws: Path) -> dict[str, Path]:
     f["dangling"].symlink_to(ws / "nowhere.txt")
     f["devnull"] = ws / "null.txt"
     f["devnull"].symlink_to("/dev/null")
+    # an output path that is a device: through a link, so that a regression (a rename over the path) replaces
+    # the link in the workspace, never the system's /dev/full
+    f["devfull"] = ws / "full.out"
+    f["devfull"].symlink_to("/dev/full")
     whole = gzip.compress("".join(f"line {rng.random()}\n" for _ in range(2000)).encode())
     f["gz_trunc"] = put("trunc.txt.gz", whole[: len(whole) // 2])
     f["json_bad"] = put("bad/tokenizer.json", '{"model": {"type": "BPE", "vocab": {"a": 0')

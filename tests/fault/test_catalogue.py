@@ -202,8 +202,8 @@ WRITERS = {
     "report": ("report", "gpt2", "--no-live", "-o"), "baseline": ("baseline", "-t", "gpt2", "-o"),
     "check-init": ("check", "--init", "-t", "gpt2", "--config"),
 }
-DESTS = {"no_parent": "{ws}/no/such/dir/out", "folder": "{ws}/emptydir", "proc": "/proc/tok-out",
-         "sys": "/sys/tok-out", "device": "/dev/full"}
+DESTS = {"under_a_file": "{ws}/empty.txt/sub/out", "folder": "{ws}/emptydir", "proc": "/proc/tok-out",
+         "sys": "/sys/tok-out", "device": "{devfull}"}
 
 
 @pytest.mark.parametrize("dest", sorted(DESTS))
@@ -218,9 +218,9 @@ def test_check_junit_to_bad_path(bad, ws, tmp_path):
 
 
 @MIX
-@pytest.mark.parametrize("dest", ["proc", "no_parent", "device"])
+@pytest.mark.parametrize("dest", ["/proc/tok-out", "{ws}/no/such/dir/out", "{devfull}"], ids=["proc", "no_parent", "device"])
 def test_infer_mixture_bad_output_path(dest, bad, ws, cats):
-    _check(("infer-mixture", "gpt2", "-c", "{cats}", "--merges", "200", "-o", DESTS[dest]), bad, ws, cats)
+    _check(("infer-mixture", "gpt2", "-c", "{cats}", "--merges", "200", "-o", dest), bad, ws, cats)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
@@ -321,3 +321,10 @@ def test_internal_error_is_one_line_not_a_traceback(monkeypatch):
     monkeypatch.setattr(cli, "list_zoo", boom)
     run = run_tok("tokenizers")
     assert_clean_failure(run, "internal error", "simulated defect", "report it", code=70)
+
+
+@pytest.mark.parametrize("args", [(), ("bytes",), ("experiment",)], ids=["tok", "bytes", "experiment"])
+def test_no_arguments_show_help(args):
+    run = run_tok(*args)
+    assert run.code == 2 and "Traceback" not in run.err
+    assert "Usage" in run.out and "error" not in run.err

@@ -147,15 +147,34 @@ def _check_number(param, value: object) -> None:
             raise UsageError(f"{flag} {v}: must be at most {hi:,}; give a smaller value")
 
 
+def _check_raw(param, value: object) -> None:
+    raw = value if isinstance(value, list | tuple) else [value]
+    for v in raw:
+        if not isinstance(v, str):
+            continue
+        try:
+            number: int | float = int(v)
+        except ValueError:
+            try:
+                number = float(v)
+            except ValueError:
+                continue
+        _check_number(param, number)
+
+
 def _guard_numbers(cmd) -> None:
     """Wrap every parameter of every command so a number is range-checked right after conversion."""
     for param in getattr(cmd, "params", []):
         original = param.process_value
 
         def checked(ctx, value, _param=param, _original=original):
-            value = _original(ctx, value)
-            _check_number(_param, value)
-            return value
+            try:
+                converted = _original(ctx, value)
+            except Exception:
+                _check_raw(_param, value)  # typer's own range message, if that is what failed, in our words
+                raise
+            _check_number(_param, converted)
+            return converted
 
         param.process_value = checked
     for sub in getattr(cmd, "commands", {}).values():
@@ -247,6 +266,11 @@ def main(argv: list[str] | None = None) -> None:
         # a Rust panic inside a tokenizer library (pyo3 raises it as a BaseException) is a defect too
         # click's usage errors (typer ships its own copy of click, so match on the interface, not the class)
         fmt, code = getattr(exc, "format_message", None), getattr(exc, "exit_code", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            # `tok` or `tok bytes` alone: the help is the answer (typer has printed it already)
+            if fmt().strip():
+                sys.stderr.write(fmt() + "\n")
+            sys.exit(2)
         if callable(fmt) and isinstance(code, int) and hasattr(exc, "show"):
             ctx = getattr(exc, "ctx", None)
             path = ctx.command_path if ctx is not None else "tok"

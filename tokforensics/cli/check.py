@@ -53,7 +53,7 @@ def check_cmd(
     if margin != 0.05 or force:
         raise UsageError("--margin and --force go with --init")
     if junit is not None:
-        check_destination(junit, "--junit")
+        check_destination(junit, "--junit", create_parents=True)
     policy = load_policy(Path.cwd(), config)
     t0 = time.perf_counter()
     with _status(f"loading {policy.tokenizer}"):
@@ -156,7 +156,7 @@ def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> 
                          "name), then move its keys into a tool.tokforensics table if you prefer pyproject.toml")
     if path.exists() and not force:
         raise InputError(f"{path} already exists; pass --force to overwrite it")
-    check_destination(path, "--config")
+    check_destination(path, "--config", create_parents=True)
     with _status(f"loading {spec}"):
         tok = load_tokenizer(spec)
     with _status("measuring the tokenizer for starter thresholds"):
@@ -197,7 +197,7 @@ def baseline_cmd(
     spec = tokenizer or policy.tokenizer
     files = list(policy.texts if policy else ()) + list(texts or [])
     dest = out or (policy.golden if policy else Path(DEFAULT_GOLDEN))
-    check_destination(dest, "-o")
+    check_destination(dest, "-o", create_parents=True)
     probes = probe_set(files)
     with _status(f"loading {spec}"):
         tok = load_tokenizer(spec)
