@@ -20,12 +20,13 @@ _HINTS = {28: "the disk is full; free some space or choose another location",
           1: "not permitted (an immutable file or folder?); choose another path",
           2: "no such folder; create it or choose another path", 20: "a part of the path is not a folder",
           21: "it is a folder; give a file path", 122: "the disk quota is exceeded; free some space",
+          17: "a file stands where the path needs a folder; choose another path",
           27: "the file is larger than allowed here (a file-size limit, `ulimit -f`?)"}
 
 
 def _message(path: Path, what: str, exc: OSError) -> str:
     hint = _HINTS.get(exc.errno or 0, f"{exc.strerror or exc}; choose another path")
-    return f"{what} {path}: cannot write there ({hint})"
+    return f"cannot write {what} {path} ({hint})"
 
 
 def check_destination(path: Path, what: str = "-o", create_parents: bool = False) -> None:
