@@ -3,17 +3,26 @@
 An entry is a file named by the hash of everything that determines it. Writers go through a
 temporary file in the same directory and an atomic rename, so an interrupted run never leaves a
 half-written entry that a later run would trust.
+
+Readers still validate every entry (`read_entry`): a disk error, a truncated copy or a stray edit can
+damage a file after it was written. A damaged entry is deleted, noted once on the `tokforensics`
+logger (the CLI prints it as one line), and rebuilt; it never breaks a command.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger("tokforensics")
 
 # Bump when a converter's output format changes, so stale entries are never read.
 CACHE_VERSION = "1"
@@ -76,16 +85,57 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         f.write(data)
 
 
-def cached_bytes(kind: str, key: str, suffix: str, build: Callable[[], bytes]) -> bytes:
-    """Return the cached entry, building and storing it atomically on a miss.
-
-    A cache directory that cannot be written is not an error: the result is computed and returned.
-    """
-    path = entry_path(kind, key, suffix)
+def discard(path: Path, why: str) -> None:
+    """Delete a damaged cache entry and say so (it is rebuilt by the caller)."""
     try:
-        return path.read_bytes()
+        path.unlink()
     except OSError:
         pass
+    log.info(f"damaged cache entry {path} ({why}); discarded it and rebuilt the result")
+
+
+def read_entry(path: Path, parse: Callable[[bytes], T]) -> T | None:
+    """The parsed entry at `path`, or None when there is none or it was damaged (then it is discarded).
+
+    `parse` turns the bytes into the value and raises on anything it does not accept; every exception
+    it raises means "damaged", because a cache entry is only ever written by this program.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None  # missing or unreadable: a miss
+    try:
+        return parse(data)
+    except Exception as exc:  # noqa: BLE001 - see the docstring: any parse failure is damage
+        discard(path, f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:120] if str(exc) else 'unreadable'}")
+        return None
+
+
+def json_object(data: bytes) -> dict:
+    """Parse a cache entry that must be one JSON object."""
+    doc = json.loads(data.decode("utf-8"))
+    if not isinstance(doc, dict):
+        raise ValueError("not a JSON object")
+    return doc
+
+
+def cached_bytes(kind: str, key: str, suffix: str, build: Callable[[], bytes],
+                 validate: Callable[[bytes], object] | None = None) -> bytes:
+    """Return the cached entry, building and storing it atomically on a miss.
+
+    `validate` raises on a damaged entry, which is then discarded and rebuilt. A cache directory that
+    cannot be written is not an error: the result is computed and returned.
+    """
+    path = entry_path(kind, key, suffix)
+
+    def check(data: bytes) -> bytes:
+        if validate is not None:
+            validate(data)
+        return data
+
+    hit = read_entry(path, check)
+    if hit is not None:
+        return hit
     data = build()
     try:
         write_bytes_atomic(path, data)

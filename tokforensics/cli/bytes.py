@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..corpus.textio import read_input_bytes
 from ..errors import InputError, UsageError
 from .app import app
 from .render import State, console, emit_json, err_console, table
@@ -45,14 +46,7 @@ def _prompt(text: str | None, file: Path | None) -> str:
 
 
 def _read(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{file} is a directory; pass a text file") from None
-    except OSError as exc:
-        raise InputError(f"{file}: cannot read ({exc.strerror})") from None
+    return read_input_bytes(file)
 
 
 def _esc(s: str) -> str:
@@ -64,7 +58,7 @@ def next_cmd(
     prompt: str = typer.Argument(None, help="Prompt text (may end in the middle of a token)."),
     model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     file: Path = typer.Option(None, "--file", help="Read the prompt from a UTF-8 file instead."),
-    top: int = typer.Option(10, "--top", "-k", help="How many bytes to list."),
+    top: int = typer.Option(10, "--top", "-k", min=1, max=257, help="How many bytes to list (1..257)."),
     device: str = typer.Option(None, help="cuda or cpu (default: CUDA when available)."),
 ) -> None:
     """Top next bytes after a prompt, exact under the model, beside naive token-level prompting."""
@@ -131,7 +125,7 @@ def complete_cmd(
     prompt: str = typer.Argument(None, help="Prompt text (may end in the middle of a token)."),
     model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     file: Path = typer.Option(None, "--file", help="Read the prompt from a UTF-8 file instead."),
-    max_bytes: int = typer.Option(48, "--max-bytes", "-n", help="Bytes to generate."),
+    max_bytes: int = typer.Option(48, "--max-bytes", "-n", min=1, max=65_536, help="Bytes to generate (1..65,536)."),
     seed: int = typer.Option(None, "--seed", help="Sample with this seed (default: greedy)."),
     stop: str = typer.Option(None, "--stop", help="Stop after this string (e.g. a newline: $'\\n')."),
     device: str = typer.Option(None, help="cuda or cpu (default: CUDA when available)."),
@@ -160,9 +154,10 @@ def ensemble_cmd(
     model: list[str] = typer.Option(None, "--model", "-m", help="A model (give --model twice). " + MODEL_HELP),
     weight: list[float] = typer.Option(None, "--weight", "-w", help="Mixture weight per model (default equal)."),
     file: Path = typer.Option(None, "--file", help="Read the prompt from a UTF-8 file instead."),
-    max_bytes: int = typer.Option(32, "--max-bytes", "-n", help="Bytes to generate with the mixture."),
+    max_bytes: int = typer.Option(32, "--max-bytes", "-n", min=1, max=65_536,
+                                  help="Bytes to generate with the mixture (1..65,536)."),
     seed: int = typer.Option(None, "--seed", help="Sample with this seed (default: greedy)."),
-    top: int = typer.Option(8, "--top", "-k", help="How many bytes to list."),
+    top: int = typer.Option(8, "--top", "-k", min=1, max=257, help="How many bytes to list (1..257)."),
     device: str = typer.Option(None, help="cuda or cpu (default: CUDA when available)."),
 ) -> None:
     """Byte-level mixture of models whose vocabularies differ: next bytes and a mixture completion."""

@@ -13,7 +13,7 @@ from rich.text import Text
 from ..errors import InputError, UsageError
 from ..policy.baseline import build_golden, write_golden
 from ..policy.config import DEFAULT_GOLDEN, POLICY_FILE, Policy, load_policy
-from ..policy.files import write_text
+from ..policy.files import check_destination, write_text
 from ..policy.init import starter_policy
 from ..policy.junit import write_junit
 from ..policy.measure import PolicyMeasurer
@@ -52,8 +52,8 @@ def check_cmd(
         raise UsageError("--tokenizer goes with --init; `tok check` reads the tokenizer from the policy")
     if margin != 0.05 or force:
         raise UsageError("--margin and --force go with --init")
-    if junit is not None and junit.is_dir():
-        raise UsageError(f"--junit {junit} is a directory; give a file path")
+    if junit is not None:
+        check_destination(junit, "--junit", create_parents=True)
     policy = load_policy(Path.cwd(), config)
     t0 = time.perf_counter()
     with _status(f"loading {policy.tokenizer}"):
@@ -156,6 +156,7 @@ def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> 
                          "name), then move its keys into a tool.tokforensics table if you prefer pyproject.toml")
     if path.exists() and not force:
         raise InputError(f"{path} already exists; pass --force to overwrite it")
+    check_destination(path, "--config", create_parents=True)
     with _status(f"loading {spec}"):
         tok = load_tokenizer(spec)
     with _status("measuring the tokenizer for starter thresholds"):
@@ -196,6 +197,7 @@ def baseline_cmd(
     spec = tokenizer or policy.tokenizer
     files = list(policy.texts if policy else ()) + list(texts or [])
     dest = out or (policy.golden if policy else Path(DEFAULT_GOLDEN))
+    check_destination(dest, "-o", create_parents=True)
     probes = probe_set(files)
     with _status(f"loading {spec}"):
         tok = load_tokenizer(spec)

@@ -9,7 +9,7 @@ import typer
 from ..errors import UsageError
 from ..metrics.corpus import DEFAULT_ALPHA
 from ..metrics.premium import DEFAULT_BOOTSTRAP, DEFAULT_SEED, PremiumResult
-from ..metrics.run import MetricsReport, run_compare, run_metrics
+from ..metrics.run import MetricsReport, metrics_document, run_compare, run_metrics
 from ..metrics.vocab import CATEGORIES
 from .app import app
 from .render import State, console, emit_json, err_console, table
@@ -36,8 +36,8 @@ def metrics_cmd(
     lang: str = typer.Option(None, "--lang", "-l", help="Language code (tr, tur, en, pt-BR...). Default corpus: its "
                              "UDHR text (plus the shipped Turkish evaluation text for tr). Default: en."),
     corpus: str = typer.Option(None, "--corpus", "-c", help="A UTF-8 text file or folder to measure on instead."),
-    alpha: float = typer.Option(DEFAULT_ALPHA, "--alpha", help="Rényi order for the Rényi efficiency."),
-    top: int = typer.Option(10, "--top", help="How many most-split words to list per tokenizer."),
+    alpha: float = typer.Option(DEFAULT_ALPHA, "--alpha", max=1000.0, help="Rényi order for the Rényi efficiency (> 0)."),
+    top: int = typer.Option(10, "--top", max=10_000, help="How many most-split words to list per tokenizer."),
 ) -> None:
     """Every metric for each tokenizer, side by side: vocabulary, reachability, corpus efficiency, round trip, %LANG/%Pure."""
     if top < 0:
@@ -45,8 +45,7 @@ def metrics_cmd(
     with _status("measuring") as st:
         rep = run_metrics(tokenizers, language=lang, corpus_path=corpus, alpha=alpha, top=top, progress=_cb(st))
     if State.json:
-        emit_json({"corpus": rep.corpus, "language": rep.language, "alpha": rep.alpha, "order": rep.order,
-                   "tokenizers": {n: rep.tokenizers[n] for n in rep.order}, "notes": rep.notes})
+        emit_json(metrics_document(rep))
         return
     _render_metrics(rep)
 
@@ -150,7 +149,7 @@ def _render_metrics(rep: MetricsReport) -> None:
           for n in names if T[n].corpus.most_split]
     if ms:
         console.print(table("Words split into the most tokens", [("tokenizer", "left"), ("word (tokens: pieces)", "left")], ms))
-    for note in rep.notes:
+    for note in [*rep.notes, *rep.events]:
         console.print(f"[dim]note: {note}[/]", highlight=False)
 
 
@@ -186,7 +185,8 @@ def compare_cmd(
     langs: str = typer.Option(..., "--langs", help="Comma-separated language codes (tr,en,de), or 'all'."),
     ref: str = typer.Option("en", "--ref", help="Reference language of the premiums."),
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Seed of the bootstrap resamples."),
-    bootstrap: int = typer.Option(DEFAULT_BOOTSTRAP, "--bootstrap", help="Number of bootstrap resamples."),
+    bootstrap: int = typer.Option(DEFAULT_BOOTSTRAP, "--bootstrap", min=1, max=100_000,
+                                  help="Number of bootstrap resamples (1..100,000)."),
 ) -> None:
     """Token premiums, parity and fairness Gini across languages on the shipped parallel corpus (UDHR)."""
     codes = [c.strip() for c in langs.split(",") if c.strip()]

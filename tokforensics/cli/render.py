@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 import math
@@ -20,6 +21,31 @@ class State:
 
     json: bool = False
     quiet: bool = False
+    errors: str = "strict"
+
+
+def _is_utf8(stream: Any) -> bool:
+    enc = getattr(stream, "encoding", None)
+    if not enc:
+        return True  # an in-memory text buffer takes any str
+    try:
+        return codecs.lookup(enc).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def make_streams_safe() -> None:
+    """Let output survive a terminal or PYTHONIOENCODING that cannot encode all of Unicode.
+
+    Text that the encoding lacks is written as backslash escapes instead of failing halfway through a
+    table; JSON switches to \\u escapes (see `emit_json`), so it stays valid and exact.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if not _is_utf8(stream) and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -41,7 +67,8 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def emit_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(payload), ensure_ascii=False, indent=1) + "\n")
+    text = json.dumps(to_jsonable(payload), ensure_ascii=not _is_utf8(sys.stdout), indent=1)
+    sys.stdout.write(text + "\n")
 
 
 def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[Any]], caption: str | None = None,

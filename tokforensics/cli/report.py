@@ -9,8 +9,9 @@ import typer
 from rich.markup import escape
 
 from ..errors import UsageError
+from ..outputs import check_destination
 from ..policy.probes import Probe, load_user_texts
-from ..report.collect import LIVE_BUDGET, collect_report
+from ..report.collect import LIVE_BUDGET, check_languages, collect_report
 from ..report.html import write_report
 from ..tokenizer.view import load_tokenizer
 from .app import app
@@ -31,7 +32,7 @@ def report_cmd(
     ref: str = typer.Option("eng", "--ref", help="Reference language of the premiums."),
     live: bool = typer.Option(True, "--live/--no-live", help="Embed in-page encoders for tiktoken-style "
                               "tokenizers so pasted text can be tokenized (adds their vocabularies to the file)."),
-    budget_mb: float = typer.Option(LIVE_BUDGET / 1e6, "--live-budget", help="Most megabytes of embedded "
+    budget_mb: float = typer.Option(LIVE_BUDGET / 1e6, "--live-budget", max=10_000.0, help="Most megabytes of embedded "
                                     "vocabularies; tokenizers past it are shown with precomputed examples only."),
     title: str = typer.Option(None, "--title", help="Report title."),
 ) -> None:
@@ -45,6 +46,9 @@ def report_cmd(
         extra.extend(load_user_texts(f))
     if out.is_dir():
         raise UsageError(f"-o {out} is a directory; give a file name ending in .html")
+    check_destination(out, "-o", create_parents=True)
+    languages = None if langs.strip().lower() == "all" else [x.strip() for x in langs.split(",") if x.strip()]
+    check_languages(languages, ref)
     seen: set[str] = set()
     toks = []
     for spec in tokenizers:
@@ -55,7 +59,6 @@ def report_cmd(
         toks.append(tok)
     status = nullcontext() if State.quiet or State.json else err_console.status("collecting")
     with status as st:
-        languages = None if langs.strip().lower() == "all" else [x.strip() for x in langs.split(",") if x.strip()]
         data = collect_report(toks, mixture=mixture, extra_texts=extra, languages=languages, reference=ref, live=live, budget=int(budget_mb * 1e6),
                               title=title, progress=(lambda s: st.update(f"measuring {s}")) if st else None)
     size = write_report(out, data)

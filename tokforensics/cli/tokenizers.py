@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from ..cache import atomic_writer
 from ..errors import InputError
+from ..outputs import check_destination, write_output
 from ..tokenizer.catalog import list_zoo
 from ..tokenizer.inspect import inspect_tokenizer
 from ..tokenizer.view import load_tokenizer
@@ -87,9 +87,10 @@ def encode_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path."),
 def merges_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path (BPE)."),
                out: Path = typer.Option(..., "-o", "--out", help="Where to write merges.txt.")) -> None:
     """Export the ordered merge list as HF merges.txt."""
+    check_destination(out)
     tok = load_tokenizer(tokenizer)
     text = tok.merges_txt()
-    _write(out, text)
+    write_output(out, text)
     n = text.count("\n") - 1
     if State.json:
         emit_json({"tokenizer": tok.name, "merges": n, "path": str(out)})
@@ -101,24 +102,14 @@ def merges_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path (BPE)
 def export_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path."),
                out: Path = typer.Option(..., "-o", "--out", help="Where to write tokenizer.json.")) -> None:
     """Export the tokenizer (normalizer, pretokenizer, model) as a Hugging Face tokenizer.json."""
+    check_destination(out)
     tok = load_tokenizer(tokenizer)
     doc = tok.hf_json()
     if doc is None:
         raise InputError(f"tokenizer '{tok.name}' is a SentencePiece Unigram model; it has no tokenizer.json export")
-    _write(out, doc)
+    write_output(out, doc)
     if State.json:
         emit_json({"tokenizer": tok.name, "path": str(out)})
     else:
         console.print(f"wrote {tok.name} as tokenizer.json to {out}")
 
-
-def _write(out: Path, text: str) -> None:
-    if out.exists() and out.is_dir():
-        raise InputError(f"{out} is a directory; give a file path with -o")
-    if not out.parent.exists():
-        raise InputError(f"{out.parent}: no such directory; create it or choose another -o path")
-    try:
-        with atomic_writer(out, "w") as f:
-            f.write(text)
-    except PermissionError:
-        raise InputError(f"{out}: permission denied; choose another -o path") from None

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tokforensics.corpus.textio import NotUtf8Error, data_root, inner_suffix, iter_units
+from tokforensics.corpus.textio import NotUtf8Error, data_root, inner_suffix, iter_units, require_regular
 from tokforensics.errors import InputError, UsageError
 
 GROUPS = ("english", "code", "non_english")
@@ -305,6 +305,8 @@ def _category_name(path: Path) -> str | None:
 
 
 def _is_data_file(path: Path) -> bool:
+    if not path.name.startswith(".") and inner_suffix(path) in TEXT_SUFFIXES:
+        require_regular(path)  # the shared special-file policy: a FIFO or dangling link is an error
     return path.is_file() and not path.name.startswith(".") and inner_suffix(path) in TEXT_SUFFIXES
 
 

@@ -158,10 +158,9 @@ class Lexicon:
 
     def _load_known(self) -> dict[str, bool]:
         if self._known is None:
-            try:
-                self._known = {k: bool(v) for k, v in json.loads(self._cache_path().read_text("utf-8")).items()}
-            except (OSError, ValueError, AttributeError):
-                self._known = {}
+            hit = _cache.read_entry(self._cache_path(),
+                                    lambda data: {k: bool(v) for k, v in _cache.json_object(data).items()})
+            self._known = hit if hit is not None else {}
         return self._known
 
     def _dictionary(self, progress: Callable[[str], None] | None = None):

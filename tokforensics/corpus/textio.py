@@ -3,6 +3,10 @@
 Everything here streams: no function reads a whole file into memory unless asked to (``read_json``).
 Decoding is strict UTF-8; a bad byte raises :class:`NotUtf8Error` (an ``InputError``) naming the
 file and the byte offset, so callers can skip the file or stop with a clear message.
+
+Special files have one policy, shared by every command that reads user files (`require_regular`):
+a FIFO, device or socket would block or never end, and a dangling symlink is a mistake, so each is
+an ``InputError`` naming the file, whether it was given directly or found inside a folder.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import codecs
 import gzip
 import io
 import json
+import os
+import stat
 import zlib
 from collections.abc import Iterator
 from importlib import resources
@@ -24,6 +30,64 @@ CHUNK = 1 << 20  # bytes read at a time when streaming
 
 class NotUtf8Error(InputError):
     """A file that is not valid UTF-8 (the message names the file and the byte offset)."""
+
+
+_KIND = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+         (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def special_kind(path: Path) -> str | None:
+    """What makes `path` unreadable as a data file ("a FIFO (named pipe)", "a dangling symlink"...), or None."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "a dangling symlink" if os.path.islink(path) else None
+    except OSError:
+        return None  # reported by the read itself, with the system's reason
+    for test, kind in _KIND:
+        if test(st.st_mode):
+            return kind
+    return None
+
+
+def require_regular(path: str | Path, what: str = "") -> Path:
+    """Raise ``InputError`` if `path` is a FIFO, device, socket or dangling symlink; return it as a Path."""
+    path = Path(path)
+    kind = special_kind(path)
+    if kind is not None:
+        label = f"{what} " if what else ""
+        raise InputError(f"{label}{path} is {kind}, not a regular file; give a regular text file "
+                         "(or copy the data into one)")
+    return path
+
+
+def list_files(folder: Path) -> list[Path]:
+    """Every non-hidden file under `folder`, sorted; special files and dangling symlinks are errors, not skipped."""
+    out = []
+    for p in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in p.relative_to(folder).parts):
+            continue
+        if p.is_dir():
+            continue
+        require_regular(p)
+        out.append(p)
+    return out
+
+
+def read_input_bytes(path: str | Path, what: str = "") -> bytes:
+    """The whole content of a user's input file, with one-line errors (missing, folder, special, unreadable)."""
+    path = require_regular(path, what)
+    label = f"{what} " if what else ""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{label}{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{label}{path} is a folder; give a file") from None
+    except MemoryError:
+        raise InputError(f"{label}{path}: too large to read into memory") from None
+    except OSError as exc:
+        raise InputError(f"{label}{path}: cannot read ({exc.strerror or exc}); check its permissions") from None
 
 
 def data_root() -> Path:
@@ -50,6 +114,7 @@ def inner_suffix(path: Path) -> str:
 
 
 def _open_binary(path: Path) -> io.BufferedIOBase:
+    require_regular(path)
     if is_gzip(path):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")

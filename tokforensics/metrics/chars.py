@@ -65,12 +65,14 @@ def tables() -> tuple[np.ndarray, np.ndarray]:
         np.savez_compressed(buf, script=script, cls=cls)
         return buf.getvalue()
 
-    data = _cache.cached_bytes("unicode", key, ".npz", build)
-    try:
+    def parse(data: bytes) -> tuple[np.ndarray, np.ndarray]:
         with np.load(io.BytesIO(data)) as z:
-            return z["script"], z["cls"]
-    except (OSError, ValueError, KeyError):  # a damaged cache entry: rebuild in memory
-        return _build()
+            script, cls = z["script"], z["cls"]
+        if script.shape != cls.shape or script.shape[0] != 0x110000:
+            raise ValueError(f"tables of shape {script.shape}, {cls.shape}")
+        return script, cls
+
+    return parse(_cache.cached_bytes("unicode", key, ".npz", build, validate=parse))
 
 
 def codepoints(text: str) -> np.ndarray:

@@ -32,6 +32,33 @@ class MetricsReport:
     order: list[str]  # tokenizer names, fewest corpus tokens first
     tokenizers: dict[str, TokenizerMetrics]
     notes: list[str] = field(default_factory=list)
+    # what happened on this run only (a dictionary loaded for the first time): true, but not a result
+    events: list[str] = field(default_factory=list)
+
+
+# Fields that depend on the run, not on the inputs: the machine's speed and what the cache held.
+VOLATILE = {"vocab": ("seconds", "cached"), "corpus": ("encode_seconds", "metrics_seconds", "chars_per_second")}
+
+
+def metrics_document(rep: MetricsReport) -> dict:
+    """The report as one JSON-ready dict whose every field but `provenance` is identical from run to run.
+
+    Timing and cache hits are real but vary between a cold and a warm cache, so they live in the one
+    field `provenance`, and a diff of two runs over the same inputs shows nothing else.
+    """
+    from dataclasses import asdict
+
+    tokenizers: dict[str, dict] = {}
+    runs: dict[str, dict] = {}
+    for n in rep.order:
+        doc = asdict(rep.tokenizers[n])
+        runs[n] = {f"{part}_{k}": doc[part].pop(k)
+                   for part, keys in VOLATILE.items() for k in keys}
+        tokenizers[n] = doc
+    return {"corpus": asdict(rep.corpus), "language": rep.language, "alpha": rep.alpha, "order": rep.order,
+            "tokenizers": tokenizers, "notes": rep.notes,
+            "provenance": {"varies": "timing and cache state of this run; everything outside this field is "
+                                     "byte-identical for the same inputs", "tokenizers": runs, "events": rep.events}}
 
 
 def resolve_language(code: str | None) -> str | None:
@@ -71,6 +98,7 @@ def run_metrics(specs: list[str], language: str | None = None, corpus_path: str 
     toks = load_many(specs)
     names = _unique_names(toks)
     notes: list[str] = []
+    events: list[str] = []
     parts: dict[str, tuple] = {}
     for tok, name in zip(toks, names, strict=True):
         vs = vocab_stats(tok, progress=progress)
@@ -91,7 +119,7 @@ def run_metrics(specs: list[str], language: str | None = None, corpus_path: str 
     if lex is not None:
         validity = validate_all(lex, [p[2] for p in parts.values()], progress)
         if lex.loaded:
-            notes.append(f"loaded the {lex.language} hunspell dictionary ({lex.source}); its answers are cached")
+            events.append(f"loaded the {lex.language} hunspell dictionary ({lex.source}); its answers are cached")
     if why:
         notes.append(f"%LANG not available: {why}")
     if mwhy and lang is not None:
@@ -100,7 +128,8 @@ def run_metrics(specs: list[str], language: str | None = None, corpus_path: str 
     for name, (vs, cs, ts) in parts.items():
         out[name] = TokenizerMetrics(vs, cs, lexicon_stats(ts, lang, lex, why, morph, mwhy, validity))
     order = sorted(out, key=lambda n: (out[n].corpus.tokens, n))
-    return MetricsReport(corpus=corpus.info(), language=lang, alpha=alpha, order=order, tokenizers=out, notes=notes)
+    return MetricsReport(corpus=corpus.info(), language=lang, alpha=alpha, order=order, tokenizers=out, notes=notes,
+                         events=events)
 
 
 def _unique_names(toks: list[Tokenizer]) -> list[str]:

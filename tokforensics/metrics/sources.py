@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..corpus.textio import list_files, read_input_bytes, require_regular
 from ..errors import InputError
 from . import chars
 
@@ -74,10 +75,7 @@ def split_segments(text: str) -> list[str]:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc}); check the path and its permissions") from None
+    data = read_input_bytes(path, "corpus")
     if path.suffix == ".gz":
         try:
             data = gzip.decompress(data)
@@ -96,10 +94,11 @@ def _read_text(path: Path) -> str:
 def from_path(path: str | Path, language: str | None = None) -> EvalCorpus:
     """A UTF-8 text file (or .gz), or every regular file under a folder (sorted, hidden ones skipped)."""
     p = Path(path).expanduser()
+    require_regular(p, "corpus")
     if not p.exists():
         raise InputError(f"corpus '{path}': no such file or folder")
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        files = list_files(p)
         if not files:
             raise InputError(f"corpus folder '{path}' has no files; put UTF-8 text files in it")
         if len(files) > MAX_FILES:

@@ -85,14 +85,11 @@ def vocab_stats(tok: Tokenizer, progress: Callable[[str], None] | None = None, u
     key = cache.key_of("vocab-stats", VERSION, tok.sha256, tok.name, tok.pattern, alphabets.CODES, chars.SCRIPTS)
     path = cache.entry_path("metrics", key, ".json")
     if use_cache:
-        try:
-            doc = json.loads(path.read_text("utf-8"))
-            res = VocabStats(**doc)
+        res = cache.read_entry(path, lambda data: VocabStats(**cache.json_object(data)))
+        if res is not None:
             res.cached = True
             res.seconds = time.perf_counter() - t0
             return res
-        except (OSError, ValueError, TypeError):
-            pass
     if progress:
         progress(f"vocabulary of {tok.name}")
     res = _compute(tok)

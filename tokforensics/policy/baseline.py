@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from ..corpus.textio import require_regular
 from ..errors import InputError
 from ..tokenizer.view import Tokenizer
 from .files import write_text
@@ -105,6 +106,7 @@ def write_golden(path: Path, g: Golden) -> None:
 
 
 def read_golden(path: Path) -> Golden:
+    require_regular(path, "golden file")
     try:
         raw = path.read_text("utf-8")
     except FileNotFoundError:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..corpus.textio import require_regular
 from ..errors import InputError
 
 POLICY_FILE = "tokforensics.toml"
@@ -145,6 +146,7 @@ def _has_tool_table(path: Path) -> bool:
 
 def load_policy(start: Path | None = None, config: Path | None = None) -> Policy:
     path, kind = find_policy(start or Path.cwd(), config)
+    require_regular(path, "policy")
     try:
         text = path.read_text("utf-8")
     except UnicodeDecodeError:

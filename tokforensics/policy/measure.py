@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ..corpus.textio import list_files, read_input_bytes
 from ..errors import InputError
 from ..tokenizer.view import Tokenizer
 from .probes import Probe, probe_set
@@ -77,11 +78,11 @@ class PolicyMeasurer:
             return [(p.id, p.text) for p in ps], f"probe set ({len(ps)} texts)"
         path = Path(corpus)
         if path.exists():
-            files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+            files = list_files(path) if path.is_dir() else [path]
             out = []
             for f in files:
                 try:
-                    out.append((str(f), f.read_text("utf-8")))
+                    out.append((str(f), read_input_bytes(f, "corpus").decode("utf-8")))
                 except UnicodeDecodeError:
                     raise InputError(f"{f}: not UTF-8 text") from None
             if not out:

@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from ..corpus.textio import read_input_bytes
 from ..errors import InputError
 
 SHIPPED = ("scripts.jsonl", "code.jsonl", "numbers.jsonl", "whitespace.jsonl", "emoji.jsonl")
@@ -40,16 +41,14 @@ def shipped_probes() -> tuple[Probe, ...]:
 
 def load_user_texts(path: Path) -> list[Probe]:
     """A team's own probe texts; ids are 'user/<file name>:<line>' unless the JSON line gives one."""
+    if not path.exists() and not path.is_symlink():
+        raise InputError(f"{path}: no such probe text file")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give a .txt or .jsonl file of probe texts")
     try:
-        raw = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such probe text file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory; give a .txt or .jsonl file of probe texts") from None
+        raw = read_input_bytes(path, "probe texts").decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     if path.suffix == ".jsonl":
         return _parse_jsonl(raw, str(path), f"user/{path.name}:")
     out = []

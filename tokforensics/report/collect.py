@@ -264,12 +264,24 @@ VIEWER_NOTE = ("Pick an example or paste your own text. Examples were tokenized 
 
 
 # ---------------------------------------------------------------------------------------------- all
+def check_languages(languages: list[str] | None, reference: str, corpus: str = "udhr") -> None:
+    """Fail on an unknown language code now, with the corpus's own message (closest codes), rather than
+    leaving it as an "unavailable" note inside the report, where CI would never see it."""
+    from ..corpus.parallel import load_parallel
+
+    par = load_parallel(corpus)
+    for code in [*(languages or []), reference]:
+        par.resolve(code)
+
+
 def collect_report(toks: list[Tokenizer], *, mixture: bool = False, extra_texts: list[Probe] | None = None,
                    languages: list[str] | None = None, reference: str = "eng", live: bool = True,
                    budget: int = LIVE_BUDGET, title: str | None = None,
                    progress: Progress | None = None) -> ReportData:
     """Everything the report shows. `languages`: premium languages (default: every language of the corpus)."""
     from ..policy.probes import shipped_probes
+
+    check_languages(languages, reference)
 
     def step(name: str) -> None:
         if progress:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache
+from ..corpus.textio import require_regular
 from ..errors import InputError
 from . import patterns, zoo
 from .bytemap import bytes_to_symbols
@@ -24,7 +25,8 @@ from .gguf import read_gguf_metadata
 from .merges import hf_sentencepiece_merges, merges_from_ranks, merges_from_sentencepiece
 from .spmodel import CONTROL, NORMAL, UNKNOWN, USER_DEFINED, SPModel, parse_sp_model
 
-CONVERTER_VERSION = "4"
+# 5: the metadata records the sha256 of the files it commits, checked on read
+CONVERTER_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Source:
 
 
 def read_maybe_gzip(path: Path) -> bytes:
+    require_regular(path, "tokenizer")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -98,6 +101,7 @@ def resolve(spec: str | Path, pattern: str | None = None) -> Source:
                 )
         fmt = entry.format if entry.format != "sentencepiece" or data[:1] == b"\n" else sniff_format(data, located)
         return Source(entry.name, zoo.source_of(entry), fmt, data, digest, entry, pattern)
+    require_regular(path, "tokenizer")
     if not path.exists():
         if "/" in text or path.suffix in {".json", ".model", ".tiktoken", ".gguf", ".gz"}:
             raise InputError(f"{path}: no such file; check the path or use a zoo name (`tok tokenizers`)")
@@ -154,19 +158,55 @@ def _byte_level_json(ranks: dict[bytes, int], pattern: str, specials: dict[str, 
     return doc, meta
 
 
+# Real vocabularies have tokens of at most about a kilobyte; a longer "token" means the file is not a
+# vocabulary, and each one costs time and memory in proportion to its length in the merge recovery.
+MAX_TOKEN_BYTES = 1 << 14
+
+
 def parse_tiktoken_ranks(data: bytes, origin: str) -> dict[bytes, int]:
     ranks: dict[bytes, int] = {}
+    seen: dict[int, int] = {}  # rank -> line number
+    number = 0
     try:
-        for line in data.splitlines():
+        for number, line in enumerate(data.splitlines(), start=1):
             if not line.strip():
                 continue
-            tok, rank = line.split()
-            ranks[base64.b64decode(tok, validate=True)] = int(rank)
+            tok, rank_text = line.split()
+            token = base64.b64decode(tok, validate=True)
+            rank = int(rank_text)
+            if len(token) > MAX_TOKEN_BYTES:
+                raise InputError(f"{origin}:{number}: a token of {len(token):,} bytes (the longest allowed is "
+                                 f"{MAX_TOKEN_BYTES:,}); this is not a tiktoken vocabulary")
+            if rank < 0:
+                raise InputError(f"{origin}:{number}: negative rank {rank}; ranks are token ids 0, 1, 2, ...")
+            if rank in seen:
+                raise InputError(f"{origin}:{number}: rank {rank} is given twice (also on line {seen[rank]}); "
+                                 "each rank must be unique")
+            if token in ranks:
+                raise InputError(f"{origin}:{number}: the token {token[:40]!r} is listed twice "
+                                 f"(ranks {ranks[token]} and {rank}); each token must appear once")
+            seen[rank] = number
+            ranks[token] = rank
     except (ValueError, binascii.Error):
-        raise InputError(f"{origin}: corrupt tiktoken ranks file (each line must be `base64 rank`)") from None
+        raise InputError(f"{origin}:{number}: corrupt tiktoken ranks file (each line must be `base64 rank`)") from None
     if not ranks:
         raise InputError(f"{origin}: tiktoken ranks file holds no tokens")
     return ranks
+
+
+def check_pattern(pattern: str, where: str = "--pattern") -> str:
+    """Raise `InputError` unless both regex engines that run the pretokenizer accept `pattern`."""
+    import regex
+    from tokenizers import Regex
+
+    try:
+        regex.compile(pattern)
+        Regex(pattern)
+    except Exception as exc:  # noqa: BLE001 - regex.error, and tokenizers raises plain Exception
+        first = (str(exc).splitlines() or [exc.__class__.__name__])[0]
+        raise InputError(f"{where} {pattern!r}: not a valid regular expression ({first}); "
+                         "fix it (for example the cl100k or o200k pattern, see docs/tokenizers.md)") from None
+    return pattern
 
 
 def _tiktoken_preset(src: Source, ranks: dict[bytes, int]) -> tuple[str, dict[str, int], dict | None]:
@@ -178,6 +218,8 @@ def _tiktoken_preset(src: Source, ranks: dict[bytes, int]) -> tuple[str, dict[st
         return patterns.O200K, _llama4_specials(n, src), None
     if preset == "qwen2":
         return patterns.QWEN2, {s: n + i for i, s in enumerate(patterns.QWEN2_SPECIALS)}, {"type": "NFC"}
+    if src.pattern:
+        check_pattern(src.pattern)
     known = patterns.KNOWN_RANK_FILES.get(src.sha256)
     if known:
         _, pat, specials = known
@@ -382,40 +424,84 @@ class Converted:
     json_path: Path | None
     json_text: str | None
     ranks: dict[bytes, int] | None
+    src: Source | None = None  # to convert again when the cached tokenizer.json turns out damaged
 
     def hf_json(self) -> str | None:
         if self.json_text is None and self.json_path is not None:
-            self.json_text = self.json_path.read_text("utf-8")
+            want = self.meta.get("json_sha256")
+
+            def parse(data: bytes) -> str:
+                if cache.sha256_bytes(data) != want:
+                    raise ValueError("content does not match the checksum in its metadata")
+                return data.decode("utf-8")
+
+            self.json_text = cache.read_entry(self.json_path, parse)
+            if self.json_text is None and self.src is not None:
+                doc = convert(self.src)[0]
+                self.json_text = json.dumps(doc, ensure_ascii=False) if doc is not None else None
         return self.json_text
+
+
+def _entry_paths(src: Source) -> tuple[Path, Path, Path]:
+    key = cache.key_of("tokenizer", CONVERTER_VERSION, src.sha256, src.format, src.name if src.entry else "",
+                       src.pattern or "")
+    return (cache.entry_path("tokenizers", key, ".json"), cache.entry_path("tokenizers", key, ".ranks.pkl"),
+            cache.entry_path("tokenizers", key, ".meta.json"))
+
+
+def _read_cached(src: Source) -> Converted | None:
+    """The cached conversion if its metadata and ranks are intact (the JSON is checked when first read)."""
+    json_path, ranks_path, meta_path = _entry_paths(src)
+    meta = cache.read_entry(meta_path, cache.json_object)
+    if meta is None:
+        return None
+    if meta.get("has_json") and not isinstance(meta.get("json_sha256"), str):
+        cache.discard(meta_path, "no checksum for its tokenizer.json")
+        return None
+    ranks = None
+    if meta.get("has_ranks"):
+        want = meta.get("ranks_sha256")
+
+        def parse(data: bytes) -> dict[bytes, int]:
+            if cache.sha256_bytes(data) != want:
+                raise ValueError("content does not match the checksum in its metadata")
+            # only after the checksum matched the metadata this program wrote: never unpickle a stray file
+            obj = pickle.loads(data)  # noqa: S301
+            if not isinstance(obj, dict):
+                raise ValueError("not a rank table")
+            return obj
+
+        ranks = cache.read_entry(ranks_path, parse)
+        if ranks is None:
+            cache.discard(meta_path, "its rank table is missing or damaged")
+            return None
+    return Converted(meta, json_path if meta.get("has_json") else None, None, ranks, src)
 
 
 def load_converted(src: Source) -> Converted:
     """The converted tokenizer, from the cache when this source was converted before.
 
     Files are written data first, metadata last, each atomically: metadata present means complete entry.
+    The metadata holds the sha256 of each data file, so a damaged file is noticed, discarded and rebuilt.
     """
-    key = cache.key_of("tokenizer", CONVERTER_VERSION, src.sha256, src.format, src.name if src.entry else "",
-                       src.pattern or "")
-    json_path = cache.entry_path("tokenizers", key, ".json")
-    ranks_path = cache.entry_path("tokenizers", key, ".ranks.pkl")
-    meta_path = cache.entry_path("tokenizers", key, ".meta.json")
-    if meta_path.exists():
-        try:
-            meta = json.loads(meta_path.read_text("utf-8"))
-            ranks = pickle.loads(ranks_path.read_bytes()) if meta.get("has_ranks") else None
-            return Converted(meta, json_path if meta.get("has_json") else None, None, ranks)
-        except (OSError, json.JSONDecodeError, pickle.UnpicklingError, EOFError):
-            pass
+    hit = _read_cached(src)
+    if hit is not None:
+        return hit
+    json_path, ranks_path, meta_path = _entry_paths(src)
     doc, meta, ranks = convert(src)
     text = json.dumps(doc, ensure_ascii=False) if doc is not None else None
     meta["has_json"] = text is not None
     meta["has_ranks"] = ranks is not None
     try:
         if text is not None:
-            cache.write_bytes_atomic(json_path, text.encode("utf-8"))
+            blob = text.encode("utf-8")
+            meta["json_sha256"] = cache.sha256_bytes(blob)
+            cache.write_bytes_atomic(json_path, blob)
         if ranks is not None:
-            cache.write_bytes_atomic(ranks_path, pickle.dumps(ranks, protocol=pickle.HIGHEST_PROTOCOL))
+            blob = pickle.dumps(ranks, protocol=pickle.HIGHEST_PROTOCOL)
+            meta["ranks_sha256"] = cache.sha256_bytes(blob)
+            cache.write_bytes_atomic(ranks_path, blob)
         cache.write_bytes_atomic(meta_path, json.dumps(meta).encode("utf-8"))
     except OSError:
         pass
-    return Converted(meta, None, text, ranks)
+    return Converted(meta, None, text, ranks, src)

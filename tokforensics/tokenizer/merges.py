@@ -58,8 +58,17 @@ def merges_from_ranks(ranks: dict[bytes, int]) -> tuple[list[Merge], list[bytes]
 
 def all_split_merges(ranks: dict[bytes, int]) -> list[Merge]:
     rows: list[tuple[int, int, int, bytes, bytes]] = []
+    # only cuts whose two sides have lengths that occur in the vocabulary can be merges: trying every
+    # cut made one long token cost time quadratic in its length (each cut slices and hashes it)
+    lengths = sorted({len(t) for t in ranks})
+    present = set(lengths)
     for token, rank in ranks.items():
-        for cut in range(1, len(token)):
+        n = len(token)
+        for cut in lengths:
+            if cut >= n:
+                break
+            if n - cut not in present:
+                continue
             a, b = token[:cut], token[cut:]
             ra, rb = ranks.get(a), ranks.get(b)
             if ra is not None and rb is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -19,6 +20,27 @@ from .spmodel import BYTE, CONTROL, UNKNOWN, USER_DEFINED, parse_sp_model
 
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 SP_SPACE = "▁"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class NotUnicodeError(InputError):
+    """Text holding a lone surrogate: it is not Unicode text, and no tokenizer can encode it faithfully."""
+
+
+def require_unicode(text: str) -> str:
+    """Refuse lone surrogates (what undecodable bytes become under surrogateescape).
+
+    Backends disagree about them (tiktoken encodes U+FFFD, Hugging Face raises TypeError, the byte-level
+    views raise UnicodeEncodeError), so every text-taking method checks first and fails the same way.
+    """
+    if not text.isascii():
+        m = _SURROGATE.search(text)
+        if m is not None:
+            raise NotUnicodeError(f"the text holds a lone surrogate U+{ord(m.group()):04X} at character {m.start()} "
+                                  "(an undecodable byte?); pass valid Unicode text")
+    return text
 
 
 @dataclass(frozen=True)
@@ -190,6 +212,7 @@ class Tokenizer:
 
     # ------------------------------------------------------------------ text -> ids
     def encode(self, text: str) -> list[int]:
+        require_unicode(text)
         if self._tt is not None:
             return self.encode_batch([text])[0]
         if self._sp is not None:
@@ -197,25 +220,22 @@ class Tokenizer:
         return self._hf.encode(text, add_special_tokens=False).ids
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
+        for t in texts:
+            require_unicode(t)
         if self._tt is not None:
             if self._meta["tiktoken"].get("nfc"):
                 texts = [self.normalize(t) for t in texts]
             # tiktoken's encode_batch starts a thread pool and rebuilds the special set per call; its core
             # encoder in a loop is ~40x faster for many short texts and no slower for long ones on 2 cores.
             core, allowed = self._tt._core_bpe, self._tt.special_tokens_set
-            out = []
-            for t in texts:
-                try:
-                    out.append(core.encode(t, allowed))
-                except UnicodeEncodeError:
-                    out.append(self._tt.encode(t, allowed_special="all"))
-            return out
+            return [core.encode(t, allowed) for t in texts]
         if self._sp is not None:
             return self._sp.encode(list(texts))
         return [e.ids for e in self._hf.encode_batch_fast(list(texts), add_special_tokens=False)]
 
     def encode_with_offsets(self, text: str) -> list[tuple[int, int, int]]:
         """(id, start, end) with character offsets into `text` (into its normalized form if it changes)."""
+        require_unicode(text)
         if self._tt is not None:
             norm = self.normalize(text)
             ids = self._tt.encode(norm, allowed_special="all")
@@ -257,6 +277,7 @@ class Tokenizer:
 
     # ------------------------------------------------------------------ normalize / pretokenize
     def normalize(self, text: str) -> str:
+        require_unicode(text)
         if self._tt is not None:
             return self._nfc.normalize_str(text) if self._meta["tiktoken"].get("nfc") else text
         if self._sp is not None:
@@ -417,10 +438,9 @@ class Tokenizer:
         if not self.is_bpe:
             return None
         path = cache.entry_path("summaries", cache.key_of("n_merges", self.sha256, self.name), ".json")
-        try:
-            return int(json.loads(path.read_text("utf-8"))["merges"])
-        except (OSError, ValueError, KeyError):
-            pass
+        hit = cache.read_entry(path, lambda data: int(cache.json_object(data)["merges"]))
+        if hit is not None:
+            return hit
         n = len(self.merges())
         try:
             cache.write_bytes_atomic(path, json.dumps({"merges": n}).encode())
@@ -467,10 +487,15 @@ class Tokenizer:
     def _merge_ids(self) -> np.ndarray:
         # parsing a 200k merge list takes seconds; the id form is kept on disk by content hash
         path = cache.entry_path("merges", cache.key_of("merge_ids", self.sha256, self.name), ".npy")
-        try:
-            return np.load(path)
-        except (OSError, ValueError):
-            pass
+        def parse(data: bytes) -> np.ndarray:
+            arr = np.load(io.BytesIO(data), allow_pickle=False)
+            if arr.ndim != 2 or arr.shape[1] != 3 or arr.dtype != np.int64:
+                raise ValueError(f"array of shape {arr.shape} and dtype {arr.dtype}")
+            return arr
+
+        hit = cache.read_entry(path, parse)
+        if hit is not None:
+            return hit
         index = self.bytes_to_id
         rows = [(index[a], index[b], index[a + b]) for a, b in self.merges()]
         out = np.asarray(rows, dtype=np.int64).reshape(-1, 3)

@@ -1,0 +1,85 @@
+"""Output files: checked before the work starts, written atomically, every failure one clear line.
+
+A command that writes a file calls `check_destination` first, so a read-only, missing or special
+location is reported before minutes of computation, and then `write_output`, which goes through a
+temporary file and a rename, so a full disk or a killed process never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from .cache import atomic_writer
+from .errors import InputError
+
+_HINTS = {28: "the disk is full; free some space or choose another location",
+          13: "permission denied; choose another path", 30: "the file system is read-only; choose another path",
+          1: "not permitted (an immutable file or folder?); choose another path",
+          2: "no such folder; create it or choose another path", 20: "a part of the path is not a folder",
+          21: "it is a folder; give a file path", 122: "the disk quota is exceeded; free some space",
+          17: "a file stands where the path needs a folder; choose another path",
+          27: "the file is larger than allowed here (a file-size limit, `ulimit -f`?)"}
+
+
+def _message(path: Path, what: str, exc: OSError) -> str:
+    hint = _HINTS.get(exc.errno or 0, f"{exc.strerror or exc}; choose another path")
+    return f"cannot write {what} {path} ({hint})"
+
+
+def check_destination(path: Path, what: str = "-o", create_parents: bool = False) -> None:
+    """Raise `InputError` unless a file can be created at `path` (probing with a temporary file beside it).
+
+    With `create_parents`, missing folders are fine (the writer creates them): the probe goes into the
+    nearest folder that exists.
+    """
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise InputError(_message(path, what, exc)) from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{what} {path} is a directory; give a file path")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{what} {path} is not a regular file (a device, FIFO or socket); give a file path")
+    parent = path.parent
+    if create_parents:
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise InputError(f"{what} {path}: {parent} is not a folder; choose another path")
+    if not parent.is_dir():
+        raise InputError(f"{what} {path}: no such directory {parent}; create it or choose another path")
+    # os.access is not enough: immutable files, read-only mounts and /proc answer it wrongly
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)
+    except OSError as exc:
+        why = _HINTS.get(exc.errno or 0) if exc.errno not in (2, 20) else None
+        raise InputError(f"{what} {path}: cannot create a file in {parent} "
+                         f"({why or (exc.strerror or str(exc)) + '; choose another path'})") from None
+    os.close(fd)
+    try:
+        os.unlink(probe)
+    except OSError:
+        pass
+
+
+def write_output(path: Path, data: str | bytes, what: str = "-o") -> int:
+    """Write `data` to `path` atomically; returns the bytes written. Failures raise `InputError`."""
+    path = Path(path)
+    blob = data.encode("utf-8") if isinstance(data, str) else data
+    if path.is_dir():
+        raise InputError(f"{what} {path} is a directory; give a file path")
+    try:
+        with atomic_writer(path, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        raise InputError(_message(path, what, exc)) from None
+    return len(blob)
