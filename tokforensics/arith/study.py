@@ -145,7 +145,7 @@ class RunResult:
 class SchemeResult:
     name: str
     label: str
-    example: str  # 12345+6789= as this scheme's tokens
+    example: str  # 12345+6789= as this scheme's tokens, | between tokens
     vocab_size: int
     accuracy: float  # mean over seeds
     accuracy_interval: tuple[float, float]  # see interval_method
@@ -372,7 +372,7 @@ def summarize_scheme(sch: ChunkScheme, runs: list[RunResult]) -> SchemeResult:
     curve = [CurvePoint(st, float(np.mean([r.curve[i].loss for r in runs])),
                         float(np.mean([r.curve[i].accuracy for r in runs]))) for i, st in enumerate(steps)]
     return SchemeResult(
-        name=sch.name, label=sch.label, example=" ".join(sch.decode([i]) for i in sch.prompt(12345, 6789)),
+        name=sch.name, label=sch.label, example="|".join(sch.decode([i]) for i in sch.prompt(12345, 6789)),
         vocab_size=sch.vocab_size, accuracy=float(np.mean(accs)), accuracy_interval=interval, interval_method=method,
         seed_accuracies=accs, mismatch_accuracy=_mean(mis), mismatch_interval=t_interval(mis),
         match_accuracy=_mean([r.match_accuracy for r in runs]), by_length=pool_cells(runs),
