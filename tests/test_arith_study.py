@@ -134,7 +134,7 @@ def test_cli_json_shape(tmp_path):
     page = html.read_text()
     assert page.startswith("<!doctype html>") and page.count("<svg") == 3 and "Learning curves" in page
     again = run_tok("--json", "arith", "study", *TINY, "--seeds", "2")
-    strip = ("seconds", "seconds_train", "seconds_eval")
+    strip = ("seconds", "seconds_train", "seconds_eval", "cpu_seconds")
 
     def drop_timing(obj):
         if isinstance(obj, dict):

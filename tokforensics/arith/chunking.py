@@ -60,6 +60,26 @@ class ChunkScheme:
     def eos_id(self) -> int:
         return self.ids[EOS]
 
+    def features(self) -> list[list[int]]:
+        """Per token, the indices of its active features: one per special, then (place, digit) for each digit
+        counted from the chunk's right end, then the chunk's length. Models with digit-composed embeddings
+        sum one learned vector per active feature, so '123' starts out related to '23' and '3'."""
+        n_special = len(self.vocab) - sum(10 ** k for k in range(1, self.chunk + 1))
+        place0 = n_special
+        len0 = place0 + 10 * self.chunk
+        out = []
+        for i, t in enumerate(self.vocab):
+            if i < n_special:
+                out.append([i])
+                continue
+            feats = [place0 + 10 * j + int(d) for j, d in enumerate(reversed(t))]
+            out.append(feats + [len0 + len(t) - 1])
+        return out
+
+    @property
+    def feature_count(self) -> int:
+        return len(self.vocab) - sum(10 ** k for k in range(1, self.chunk + 1)) + 11 * self.chunk
+
     def pieces(self, digits: str) -> list[str]:
         """The token strings of one number, e.g. r2l3: '1234' -> ['1', '234']; comma_r2l3 -> ['1', ',', '234']."""
         if not digits.isdigit() or not digits.isascii():

@@ -22,7 +22,7 @@ from ..errors import UsageError
 from .anatomy import ErrorAnatomy, classify, length_mismatch, summarize
 from .chunking import ChunkScheme, parse_schemes
 from .numbers import parse_digit_range
-from .problem_sets import ProblemSet, length_pairs, make_split
+from .problem_sets import ProblemSet, length_pairs, make_split, mismatch_share
 
 Progress = Callable[[int, int, str], None]
 
@@ -30,21 +30,22 @@ Progress = Callable[[int, int, str], None]
 @dataclass(frozen=True)
 class StudyConfig:
     schemes: tuple[str, ...] = ("single", "l2r3", "r2l3")
-    digits: tuple[int, int] = (3, 5)
+    digits: tuple[int, int] = (3, 4)
     train_problems: int = 100_000
-    test_per_pair: int = 200  # test problems per addend-length pair, half with a final carry
-    steps: int = 2000
+    test_per_pair: int = 250  # test problems per addend-length pair, half with a final carry
+    steps: int = 1500
     batch: int = 128
     d_model: int = 64
     layers: int = 2
     heads: int = 4
+    embeddings: str = "digits"  # digits: token embeddings composed of (place, digit) features; free: one row each
     lr: float = 3e-3
     warmup: int = 100
     weight_decay: float = 0.1
     seed: int = 0
     seeds: int = 1  # runs per scheme, seeds seed, seed+1, ...
     checkpoints: int = 10  # learning-curve points per run
-    curve_problems: int = 270  # test problems scored at each checkpoint (a fixed, balanced subset)
+    curve_problems: int = 200  # test problems scored at each checkpoint (a fixed, balanced subset)
     device: str = "auto"
     threads: int | None = None
 
@@ -96,6 +97,8 @@ def check(cfg: StudyConfig) -> None:
         raise UsageError(f"--lr {cfg.lr}: need a positive learning rate")
     if cfg.threads is not None and cfg.threads < 1:
         raise UsageError(f"--threads {cfg.threads}: need at least 1")
+    if cfg.embeddings not in ("digits", "free"):
+        raise UsageError(f"--embeddings '{cfg.embeddings}': choose digits or free")
     if cfg.device not in ("auto", "cpu", "cuda"):
         raise UsageError(f"--device '{cfg.device}': choose auto, cpu or cuda")
     if cfg.batch > cfg.train_problems:
@@ -138,6 +141,7 @@ class RunResult:
     tokens_per_problem: float  # prompt + answer + EOS, mean over the test set
     seconds_train: float
     seconds_eval: float
+    cpu_seconds: float  # process CPU time of the whole run (all threads): the budget on a busy machine
     answers: list[str | None] = field(default_factory=list)  # per test problem, in test order (details only)
 
 
@@ -175,7 +179,8 @@ class Contrast:
 class StudyResult:
     config: StudyConfig
     device: str
-    threads: int
+    threads: int  # torch threads per run (runs in parallel: per worker)
+    jobs: int
     torch_version: str
     schemes: dict[str, SchemeResult]
     contrasts: list[Contrast]
@@ -318,12 +323,13 @@ def run_one(cfg: StudyConfig, sch: ChunkScheme, seed: int, train: ProblemSet, te
             progress: Callable[[int], None] | None = None, keep_answers: bool = False) -> RunResult:
     from ..lm import scratch
 
+    cpu0 = time.process_time()
     x, m = encode_sets(sch, train)
     prompts = [sch.prompt(a, b) for a, b in test.pairs()]
     longest_answer = len(sch.answer(10 ** cfg.digits[1] * 2 - 2))
     max_len = max(x.shape[1], max(len(p) for p in prompts) + longest_answer + 1)
     shape = scratch.Shape(sch.vocab_size, cfg.d_model, cfg.layers, cfg.heads, max_len)
-    model = scratch.build(shape, seed, device)
+    model = scratch.build(shape, seed, device, sch.features() if cfg.embeddings == "digits" else None)
     sched = scratch.Schedule(cfg.steps, cfg.batch, cfg.lr, min(cfg.warmup, max(1, cfg.steps // 5)), cfg.weight_decay)
     sub = curve_subset(test, cfg.curve_problems, len(length_pairs(cfg.digits)))
     sub_set = ProblemSet(tuple(test.a[i] for i in sub), tuple(test.b[i] for i in sub))
@@ -355,7 +361,7 @@ def run_one(cfg: StudyConfig, sch: ChunkScheme, seed: int, train: ProblemSet, te
         digit_accuracy=s["digit_accuracy"], by_length=s["by_length"], errors=s["errors"],
         errors_mismatch=s["errors_mismatch"], curve=curve, parameters=model.parameters_count,
         tokens_per_problem=float(np.mean([len(p) + len(sch.answer(a + b)) for p, (a, b) in zip(prompts, test.pairs(), strict=True)])),
-        seconds_train=train_s, seconds_eval=eval_s[0], answers=answers if keep_answers else [],
+        seconds_train=train_s, seconds_eval=eval_s[0], cpu_seconds=time.process_time() - cpu0, answers=answers if keep_answers else [],
     )
 
 
@@ -402,9 +408,22 @@ def contrasts(results: dict[str, SchemeResult]) -> list[Contrast]:
     return out
 
 
-def run_study(cfg: StudyConfig, progress: Progress | None = None, keep_answers: bool = False) -> StudyResult:
-    """Train and test every (scheme, seed). Deterministic for a config on one machine and device."""
+def _job(cfg: StudyConfig, name: str, seed: int, device: str, keep_answers: bool) -> RunResult:
+    """One (scheme, seed) run in a worker process (one torch thread unless cfg.threads says otherwise)."""
+    from ..lm import scratch
+
+    scratch.set_threads(cfg.threads or 1)
+    train, test = make_split(cfg.digits, cfg.test_per_pair, cfg.train_problems, seed)
+    return run_one(cfg, parse_schemes(name)[0], seed, train, test, device, None, keep_answers)
+
+
+def run_study(cfg: StudyConfig, progress: Progress | None = None, keep_answers: bool = False,
+              jobs: int = 1) -> StudyResult:
+    """Train and test every (scheme, seed). Deterministic for a config on one machine and device, whatever
+    `jobs` (runs in parallel worker processes; each run is seeded on its own)."""
     check(cfg)
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: need at least 1")
     from ..lm import scratch  # raises the install hint when torch is missing
 
     device = scratch.select_device(cfg.device)
@@ -412,25 +431,36 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None, keep_answers: 
     schemes = parse_schemes(",".join(cfg.schemes))
     t0 = time.perf_counter()
     seeds = [cfg.seed + k for k in range(cfg.seeds)]
-    splits = {s: make_split(cfg.digits, cfg.test_per_pair, cfg.train_problems, s) for s in seeds}
     runs: dict[str, list[RunResult]] = {s.name: [] for s in schemes}
     total = len(schemes) * len(seeds) * cfg.steps
-    done = 0
-    for seed in seeds:
-        train, test = splits[seed]
-        for sch in schemes:
-            def step_cb(step: int, base: int = done, name: str = sch.name, sd: int = seed) -> None:
+    test0 = make_split(cfg.digits, cfg.test_per_pair, cfg.train_problems, seeds[0])[1]
+    if jobs > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        tasks = [(sch.name, seed) for seed in seeds for sch in schemes]
+        with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(_job, cfg, name, seed, device, keep_answers) for name, seed in tasks]
+            for k, fut in enumerate(futures):
+                res = fut.result()
+                runs[res.scheme].append(res)
                 if progress:
-                    progress(base + step, total, f"{name}, seed {sd}, step {step}")
+                    progress((k + 1) * cfg.steps, total, f"{res.scheme}, seed {res.seed} done")
+        threads = cfg.threads or 1
+    else:
+        done = 0
+        for seed in seeds:
+            train, test = make_split(cfg.digits, cfg.test_per_pair, cfg.train_problems, seed)
+            for sch in schemes:
+                def step_cb(step: int, base: int = done, name: str = sch.name, sd: int = seed) -> None:
+                    if progress:
+                        progress(base + step, total, f"{name}, seed {sd}, step {step}")
 
-            runs[sch.name].append(run_one(cfg, sch, seed, train, test, device, step_cb, keep_answers))
-            done += cfg.steps
+                runs[sch.name].append(run_one(cfg, sch, seed, train, test, device, step_cb, keep_answers))
+                done += cfg.steps
     results = {s.name: summarize_scheme(s, runs[s.name]) for s in schemes}
-    test0 = splits[seeds[0]][1]
-    from .problem_sets import mismatch_share
-
     return StudyResult(
-        config=cfg, device=device, threads=threads, torch_version=scratch.torch.__version__, schemes=results,
+        config=cfg, device=device, threads=threads, jobs=jobs, torch_version=scratch.torch.__version__, schemes=results,
         contrasts=contrasts(results), train_problems=cfg.train_problems, test_problems=len(test0),
         test_mismatch_share=mismatch_share(test0), seconds=time.perf_counter() - t0,
         note=("Same model shape, optimiser, steps, seeds and problems for every scheme; only the number "

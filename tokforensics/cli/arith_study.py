@@ -33,6 +33,8 @@ def study_cmd(
     d_model: int = typer.Option(None, "--d-model", help="Model width."),
     layers: int = typer.Option(None, "--layers", help="Transformer layers."),
     heads: int = typer.Option(None, "--heads", help="Attention heads."),
+    embeddings: str = typer.Option(None, "--embeddings", help="digits (default): each token's embedding is a sum "
+                                   "of learned (place, digit) vectors; free: one learned row per token."),
     lr: float = typer.Option(None, "--lr", help="Peak learning rate (AdamW, linear warmup, cosine decay)."),
     seed: int = typer.Option(None, "--seed", help="First seed (weights, batch order and problems)."),
     seeds: int = typer.Option(None, "--seeds", help="Models per scheme (seeds seed, seed+1, ...); 2 or more give "
@@ -42,18 +44,22 @@ def study_cmd(
     device: str = typer.Option(None, "--device", help="auto (CUDA when available, else CPU), cuda or cpu."),
     threads: int = typer.Option(None, "--threads", help="torch CPU threads (default: $TOKFORENSICS_THREADS, "
                                 "else torch's)."),
+    jobs: int = typer.Option(1, "--jobs", help="Runs in parallel worker processes (one thread each unless "
+                             "--threads); results do not depend on it."),
     html: Path = typer.Option(None, "--html", help="Also write a self-contained HTML report with learning curves."),
     details: bool = typer.Option(False, "--details", help="Per-run results and every test answer in --json."),
 ) -> None:
     """Train one small transformer per number scheme on the same problems; compare exact addition by scheme."""
     cfg = configure(preset(preset_name), schemes=schemes, digits=digits, train_problems=train_problems,
                     test_per_pair=test_per_pair, steps=steps, batch=batch, d_model=d_model, layers=layers,
-                    heads=heads, lr=lr, seed=seed, seeds=seeds, device=device, threads=threads)
+                    heads=heads, embeddings=embeddings, lr=lr, seed=seed, seeds=seeds, device=device, threads=threads)
     if html is not None and html.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--html {html}: give a file name ending in .html")
     if html is not None and html.is_dir():
         raise UsageError(f"--html {html} is a directory; give a file name ending in .html")
-    res = _run(cfg, keep_answers=details)
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: need at least 1")
+    res = _run(cfg, keep_answers=details, jobs=jobs)
     written = None
     if html is not None:
         from ..report.study import write_study_html
@@ -75,9 +81,9 @@ def _brief(res: StudyResult) -> StudyResult:
     return dataclasses.replace(res, schemes=schemes)
 
 
-def _run(cfg, keep_answers: bool) -> StudyResult:
+def _run(cfg, keep_answers: bool, jobs: int) -> StudyResult:
     if State.quiet or State.json:
-        return run_study(cfg, keep_answers=keep_answers)
+        return run_study(cfg, keep_answers=keep_answers, jobs=jobs)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -87,7 +93,7 @@ def _run(cfg, keep_answers: bool) -> StudyResult:
         def cb(i: int, n: int, what: str) -> None:
             bar.update(task, completed=i, total=n, description=f"training {what}")
 
-        return run_study(cfg, progress=cb, keep_answers=keep_answers)
+        return run_study(cfg, progress=cb, keep_answers=keep_answers, jobs=jobs)
 
 
 def _pct(x: float | None) -> str:
@@ -105,7 +111,8 @@ def _render(res: StudyResult) -> None:
         f"[bold]{len(res.schemes)} schemes × {c.seeds} seed{'s' if c.seeds > 1 else ''}[/]: {lo}–{hi} digit addends, "
         f"{res.train_problems:,} training and {res.test_problems:,} test problems "
         f"({100 * res.test_mismatch_share:.0f}% with a longer answer); {c.layers} layers × {c.d_model} wide, "
-        f"{c.steps:,} steps of {c.batch}; {res.device}, {res.threads} thread{'s' if res.threads > 1 else ''}, "
+        f"{c.steps:,} steps of {c.batch}; {res.device}, {res.threads} thread{'s' if res.threads > 1 else ''}"
+        f"{f' × {res.jobs} jobs' if res.jobs > 1 else ''}, "
         f"{res.seconds:.0f} s", highlight=False)
     console.print(res.note, highlight=False)
     rows = []

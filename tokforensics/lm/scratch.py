@@ -73,10 +73,25 @@ class _Block(nn.Module):
 
 
 class TinyGPT(nn.Module):
-    def __init__(self, shape: Shape) -> None:
+    """features: per token, the indices of its active features; when given, a token's input and output
+    embeddings are sums of learned feature vectors (digit-composed) instead of free rows."""
+
+    def __init__(self, shape: Shape, features: list[list[int]] | None = None) -> None:
         super().__init__()
         shape.check()
         self.shape = shape
+        if features is not None:
+            if len(features) != shape.vocab_size:
+                raise ValueError("features need one list per token")
+            n = 1 + max(f for fs in features for f in fs)
+            comp = torch.zeros(shape.vocab_size, n)
+            for i, fs in enumerate(features):
+                comp[i, fs] = 1.0
+            self.register_buffer("comp", comp)
+            self.feat_in = nn.Parameter(torch.empty(n, shape.d_model))
+            self.feat_out = nn.Parameter(torch.empty(n, shape.d_model))
+        else:
+            self.comp = None
         self.tok = nn.Embedding(shape.vocab_size, shape.d_model)
         self.pos = nn.Embedding(shape.max_len, shape.d_model)
         self.blocks = nn.ModuleList(_Block(shape.d_model, shape.heads, shape.mlp) for _ in range(shape.layers))
@@ -87,26 +102,37 @@ class TinyGPT(nn.Module):
                 nn.init.normal_(m.weight, std=0.02)
             if isinstance(m, nn.Linear) and m.bias is not None:
                 nn.init.zeros_(m.bias)
+        if self.comp is not None:
+            nn.init.normal_(self.feat_in, std=0.02)
+            nn.init.normal_(self.feat_out, std=0.02)
+            # the free rows are unused; keep them out of the parameter count and the optimiser
+            self.tok.weight.requires_grad_(False)
+            self.head.weight.requires_grad_(False)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         t = ids.shape[1]
         if t > self.shape.max_len:
             raise ValueError(f"sequence of {t} tokens is longer than the model's {self.shape.max_len} positions")
-        h = self.tok(ids) + self.pos(torch.arange(t, device=ids.device))
+        pos = self.pos(torch.arange(t, device=ids.device))
+        if self.comp is None:
+            h = self.tok(ids) + pos
+        else:
+            h = F.embedding(ids, self.comp @ self.feat_in) + pos
         for blk in self.blocks:
             h = blk(h)
-        return self.head(self.ln(h))
+        h = self.ln(h)
+        return self.head(h) if self.comp is None else h @ (self.comp @ self.feat_out).T
 
     @property
     def parameters_count(self) -> int:
-        return sum(p.numel() for p in self.parameters())
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
 
-def build(shape: Shape, seed: int, device: str) -> TinyGPT:
+def build(shape: Shape, seed: int, device: str, features: list[list[int]] | None = None) -> TinyGPT:
     # fork_rng keeps the caller's global torch generator untouched
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = TinyGPT(shape)
+        model = TinyGPT(shape, features)
     return model.to(device)
 
 
@@ -145,8 +171,10 @@ def train(model: TinyGPT, seqs: np.ndarray, loss_mask: np.ndarray, schedule: Sch
     device = next(model.parameters()).device
     x_all = torch.from_numpy(seqs).to(device)
     m_all = torch.from_numpy(loss_mask.astype(np.float32)).to(device)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "pos" not in n and "tok" not in n]
-    rest = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "pos" not in n and "tok" not in n)]
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    embedding = ("pos", "tok", "feat_")
+    decay = [p for n, p in params if p.dim() >= 2 and not n.startswith(embedding)]
+    rest = [p for n, p in params if not (p.dim() >= 2 and not n.startswith(embedding))]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": schedule.weight_decay},
                              {"params": rest, "weight_decay": 0.0}], lr=schedule.lr, betas=(0.9, 0.98))
     rng = np.random.default_rng([seed, 11])
