@@ -4,6 +4,7 @@ with 3 seeds each, set beside Singh & Strouse (2024).
     python analyses/arith_study.py                    # default budget, 3 seeds (see docs/arith.md for cost)
     python analyses/arith_study.py --preset paper     # 7-9 digit addends, the bigger model (GPU advised)
     python analyses/arith_study.py --jobs 2           # two runs at a time, one thread each (same numbers)
+    python analyses/arith_study.py --embeddings free --schemes single,l2r3,r2l3 --seeds 1   # the ablation
 
 Everything is seeded; rerunning on the same machine gives the same tables (timing aside).
 """
@@ -142,10 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--schemes", default=None)
+    ap.add_argument("--embeddings", default=None, help="free: the ablation without digit-composed embeddings")
     args = ap.parse_args(argv)
-    cfg = configure(preset(args.preset), seeds=args.seeds, threads=args.threads, steps=args.steps,
-                    device=args.device)
-    tag = args.preset if args.steps is None else f"{args.preset}_{args.steps}steps"
+    cfg = configure(preset(args.preset), schemes=args.schemes, seeds=args.seeds, threads=args.threads,
+                    steps=args.steps, device=args.device, embeddings=args.embeddings)
+    tag = args.preset + (f"_{args.steps}steps" if args.steps else "") + (f"_{args.embeddings}" if args.embeddings else "")
 
     def progress(i: int, n: int, what: str) -> None:
         print(f"[{i}/{n}] {what}", file=sys.stderr, flush=True)

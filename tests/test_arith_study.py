@@ -192,3 +192,20 @@ def test_config_is_in_json_shape():
     cfg = configure(PRESETS["default"], schemes="r2l3,l2r3", digits="4-5", steps=10)
     d = dataclasses.asdict(cfg)
     assert d["schemes"] == ("r2l3", "l2r3") and d["digits"] == (4, 5) and d["steps"] == 10
+
+
+@torch_needed
+@pytest.mark.slow
+def test_a_few_hundred_steps_learn_small_addition():
+    # ~15 s of CPU: 1-2 digit addends, where exact answers by chance are about 1 %
+    from tokforensics.arith.study import run_study
+
+    cfg = configure(PRESETS["default"], schemes="single", digits="1-2", steps=400, batch=128, lr=1e-2, d_model=64,
+                    train_problems=20_000, test_per_pair=40, checkpoints=4, curve_problems=40, warmup=50, threads=1,
+                    device="cpu")
+    res = run_study(cfg)
+    s = res.schemes["single"]
+    assert res.device == "cpu" and res.test_problems == 160
+    assert s.accuracy >= 0.10, s.accuracy
+    assert s.curve[-1].loss < s.curve[0].loss / 2
+    assert s.errors.problems == 160 and s.errors.wrong == round(160 * (1 - s.accuracy))

@@ -160,6 +160,7 @@ def line_chart(series: dict[str, list[tuple[float, float]]], *, title: str, x_la
     left, right, top = 56, 16, 34
     leg_svg, leg_h = legend(names, left, top)
     y0 = top + leg_h + 12
+    height = max(height, y0 + 200 + 40)  # a long legend must not squeeze the plot
     bottom = height - 40
     plot_w, plot_h = width - left - right, bottom - y0
     xmax = max((x for x, _ in pts), default=1.0) or 1.0
