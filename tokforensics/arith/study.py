@@ -33,7 +33,7 @@ class StudyConfig:
     digits: tuple[int, int] = (3, 4)
     train_problems: int = 100_000
     test_per_pair: int = 250  # test problems per addend-length pair, half with a final carry
-    steps: int = 1500
+    steps: int = 3000
     batch: int = 128
     d_model: int = 64
     layers: int = 2
