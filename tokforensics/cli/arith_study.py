@@ -23,7 +23,7 @@ study_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 def study_cmd(
     schemes: str = typer.Option(None, "--schemes", help="Comma-separated: single, l2r2, r2l2, l2r3, r2l3, "
                                 "comma_l2r3, comma_r2l3 (k = 2..4 in <l2r|r2l><k>). Default: single,l2r3,r2l3."),
-    digits: str = typer.Option(None, "--digits", help="Addend lengths, e.g. 3-5 (default) or 7-9 (--preset paper)."),
+    digits: str = typer.Option(None, "--digits", help="Addend lengths, e.g. 3-4 (default) or 7-9 (--preset paper)."),
     train_problems: int = typer.Option(None, "--train-problems", help="Training problems (balanced over addend-"
                                        "length pairs; disjoint from the test problems)."),
     test_per_pair: int = typer.Option(None, "--test-per-pair", help="Test problems per addend-length pair, half "
