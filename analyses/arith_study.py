@@ -83,8 +83,9 @@ def markdown(res: StudyResult, tag: str) -> str:
                            "95% interval", "same-length answers", "longer answers", "95% interval (longer)",
                            "per seed", "parameters", "wall per run", "CPU per run"], rows))
     method = next(iter(res.schemes.values())).interval_method
-    parts += ["", f"Intervals: {method} (each seed's accuracy is one observation). Wall time is on a machine "
-              "shared with other work; CPU time counts all threads of the run."]
+    per_seed = " (each seed's accuracy is one observation)" if c.seeds > 1 else ""
+    parts += ["", f"Intervals: {method}{per_seed}. Wall time is on a machine shared with other work; CPU time "
+              "counts all threads of the run."]
     if res.contrasts:
         parts += ["", "## Paired differences", "",
                   "Same seeds, same problems, same initial weights for both schemes; points of exact accuracy.", ""]
