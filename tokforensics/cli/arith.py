@@ -6,6 +6,8 @@ import dataclasses
 from contextlib import contextmanager
 
 import typer
+from typer.core import TyperCommand
+from typer.main import get_command
 
 from ..arith.model import ModelProbeResult, probe_model
 from ..arith.numbers import parse_digit_range, parse_int_list
@@ -33,7 +35,24 @@ def _progress(title: str):
         yield cb
 
 
-@app.command("arith")
+class _ArithCommand(TyperCommand):
+    """`tok arith [T...]` as before; `tok arith study ...` goes to the study command.
+
+    arith stays one command rather than a group: a group would read the first tokenizer name as a
+    subcommand and break `tok arith gpt4 mistral`. The cost: a tokenizer file named `study` in the
+    working directory must be given as ./study.
+    """
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if args and args[0] == "study":
+            from .arith_study import study_app
+
+            cmd = get_command(study_app)
+            return cmd.make_context(f"{info_name} study", args[1:], parent=parent, **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@app.command("arith", cls=_ArithCommand)
 def arith_cmd(
     tokenizers: list[str] = typer.Argument(None, help="Zoo names or paths. None: every available zoo tokenizer "
                                            "(or, with --model, the model's own)."),
@@ -61,7 +80,10 @@ def arith_cmd(
     details: bool = typer.Option(False, "--details", help="Per-length patterns for every tokenizer, and "
                                  "per-problem records in --json output."),
 ) -> None:
-    """Number tokenization: scheme, number tokens, chunk patterns, separators; with --model, addition accuracy."""
+    """Number tokenization: scheme, number tokens, chunk patterns, separators; with --model, addition accuracy.
+
+    `tok arith study --help`: train small models from scratch, one per number scheme, and compare them.
+    """
     lo, hi = parse_digit_range(digits)
     shot_list = parse_int_list(shots, "--shots", 0, 32) if model else [1]
     if problems < 1:

@@ -150,3 +150,59 @@ def stacked_shares(rows: list[str], parts: list[tuple[str, list[float]]], *, tit
             x += w
     out.append("</svg>")
     return "".join(out)
+
+
+def line_chart(series: dict[str, list[tuple[float, float]]], *, title: str, x_label: str = "", y_label: str = "",
+               y_max: float | None = None, percent: bool = False, width: int = 760, height: int = 300) -> str:
+    """Lines with point markers: one series per name, (x, y) points in x order. percent: y in [0, 1] shown as %."""
+    names = list(series)
+    pts = [p for ps in series.values() for p in ps if math.isfinite(p[1])]
+    left, right, top = 56, 16, 34
+    leg_svg, leg_h = legend(names, left, top)
+    y0 = top + leg_h + 12
+    height = max(height, y0 + 200 + 40)  # a long legend must not squeeze the plot
+    bottom = height - 40
+    plot_w, plot_h = width - left - right, bottom - y0
+    xmax = max((x for x, _ in pts), default=1.0) or 1.0
+    ymax = y_max if y_max is not None else _nice_max(max((y for _, y in pts), default=1.0))
+
+    def sx(x: float) -> float:
+        return left + plot_w * x / xmax
+
+    def sy(y: float) -> float:
+        return bottom - plot_h * min(y, ymax) / ymax
+
+    def label(v: float) -> str:
+        return f"{100 * v:.0f}%" if percent else _num(v)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+           f'aria-label="{escape(title)}" class="chart" {FONT}>',
+           f"<title>{escape(title)}</title>",
+           f'<text x="0" y="18" font-size="14" font-weight="600">{escape(title)}</text>', leg_svg]
+    for t in _ticks(ymax):
+        y = sy(t)
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>'
+                   f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{label(t)}</text>')
+    for t in _ticks(_nice_max(xmax) if xmax > 0 else 1.0):
+        if t > xmax * 1.0001:
+            break
+        x = sx(t)
+        out.append(f'<text x="{x:.1f}" y="{bottom + 16}" font-size="11" text-anchor="middle">{_num(t) if t < 1000 else f"{t:,.0f}"}</text>')
+    out.append(f'<line x1="{left}" y1="{bottom}" x2="{width - right}" y2="{bottom}" stroke="#888"/>')
+    if x_label:
+        out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" font-size="12" text-anchor="middle">'
+                   f"{escape(x_label)}</text>")
+    if y_label:
+        out.append(f'<text x="12" y="{y0 + plot_h / 2:.1f}" font-size="12" text-anchor="middle" '
+                   f'transform="rotate(-90 12 {y0 + plot_h / 2:.1f})">{escape(y_label)}</text>')
+    for i, name in enumerate(names):
+        ps = [(x, y) for x, y in series[name] if math.isfinite(y)]
+        if not ps:
+            continue
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in ps)
+        out.append(f'<polyline points="{path}" fill="none" stroke="{color(i)}" stroke-width="2"/>')
+        for x, y in ps:
+            out.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{color(i)}">'
+                       f"<title>{escape(name)}, {x:,.0f}: {label(y)}</title></circle>")
+    out.append("</svg>")
+    return "".join(out)
