@@ -11,7 +11,7 @@ import pytest
 from ..cli_helpers import run_tok
 from .harness import TRACEBACK
 
-MIX = pytest.mark.xfail(reason="owned by the mixture rewrite", strict=False)
+MIX = pytest.mark.mixture  # cases of the mixture commands
 
 
 def _truncate(p):
@@ -127,6 +127,9 @@ def test_damaged_mixture_entry_is_rebuilt(pattern, how, fresh_cache, cats):
     first = run_tok(*args)
     assert first.code == 0, first.err
     assert _corrupt(fresh_cache, pattern, how)
+    if not pattern.endswith("result.json"):  # a valid result entry would be served without reading the others
+        for p in fresh_cache.glob("mixture/*.result.json"):
+            p.unlink()
     second = run_tok(*args)
     assert second.code == 0 and TRACEBACK not in second.err, second.err[-3000:]
     assert "damaged cache entry" in second.err

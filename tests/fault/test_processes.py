@@ -24,8 +24,8 @@ from .harness import (
     tree,
 )
 
-MIX = pytest.mark.xfail(reason="owned by the mixture rewrite", strict=False)
-MIX_NOT_RUN = pytest.mark.xfail(reason="owned by the mixture rewrite; forks without limit", strict=False, run=False)
+MIX = pytest.mark.mixture  # cases of the mixture commands
+MIX_NOT_RUN = pytest.mark.mixture
 HANG = 90  # seconds; every case here finishes in a few when it works
 
 

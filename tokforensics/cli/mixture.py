@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from ..cache import atomic_writer
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from ..mixture.executor import LocalPoolExecutor, SerialExecutor
 from ..mixture.infer import infer_mixture
 from ..mixture.settings import DEFAULT_ESTIMATOR, ESTIMATORS, MixtureSettings
+from ..outputs import check_destination, write_output
 from ..tokenizer.view import load_tokenizer
 from .app import app
 from .render import State, console, emit_json, err_console, table, to_jsonable
@@ -74,17 +73,6 @@ def _flagged(exc: UsageError) -> UsageError:
     return exc
 
 
-def _check_writable(out: Path | None) -> None:
-    """Refuse an output path before the work starts, not after it."""
-    if out is None:
-        return
-    parent = out.parent if str(out.parent) else Path(".")
-    if out.is_dir() or not parent.is_dir():
-        raise InputError(f"{out}: cannot write there; give a file path in an existing directory")
-    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise InputError(f"{out}: not writable; choose another --out path")
-
-
 def _fmt_share(c) -> str:
     if c.interval is None:
         return f"{100 * c.share:.2f}"
@@ -104,7 +92,9 @@ def infer_mixture_cmd(
     bytes_per_category: int = typer.Option(None, "--bytes-per-category", help="Sample budget per category (seeded)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the category sampler and of the bootstrap."),
     bootstrap: int = typer.Option(0, "--bootstrap", help="Replicates for 95% intervals (document resampling; 0 = none)."),
-    workers: int = typer.Option(0, "--workers", help="Processes for the replay stage (0 = one per core, at most 8)."),
+    workers: int = typer.Option(0, "--workers", min=0, max=256,
+                                help="Processes for the replay stage (0 = one per core, at most 8; never more "
+                                     "than the cores or the categories)."),
     lp_rounds: int = typer.Option(DEFAULT_ROUNDS, "--lp-rounds",
                                   help="Row-generation rounds, then stop: APPROXIMATE shares with bounds on the "
                                   "optimum. 0 = solve to the certified optimum (exact; slow on large problems)."),
@@ -127,7 +117,8 @@ def infer_mixture_cmd(
                                    min_category_bytes=min_category_bytes, seed=seed, bootstrap=bootstrap)
     except UsageError as exc:
         raise _flagged(exc) from None
-    _check_writable(out)
+    if out is not None:
+        check_destination(out, "--out")
     tok = load_tokenizer(tokenizer)
     executor = SerialExecutor() if workers == 1 else LocalPoolExecutor(workers or None)
 
@@ -142,12 +133,7 @@ def infer_mixture_cmd(
             raise _flagged(exc) from None
     payload = to_jsonable(res)
     if out is not None:
-        try:
-            with atomic_writer(out, "w") as f:
-                f.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
-        except OSError as exc:
-            raise InputError(f"{out}: could not write the result ({exc.strerror or exc}); choose another --out "
-                             "path") from None
+        write_output(out, json.dumps(payload, ensure_ascii=False, indent=1) + "\n", "--out")
     if State.json:
         emit_json(payload)
         return

@@ -105,20 +105,15 @@ class MixtureResult:
 
 
 # --------------------------------------------------------------------------------------------- counting
-def _npz_entry(path: Path, names: tuple[str, ...], notes: list[str] | None) -> dict[str, np.ndarray] | None:
+def _npz_entry(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray] | None:
     """A cached .npz entry with all its arrays, or None; a damaged entry is deleted (and said so)."""
     if not path.exists():
         return None
     try:
         with np.load(path) as z:
             return {k: z[k] for k in names}
-    except Exception:  # noqa: BLE001 -- truncated, not a zip, missing arrays: all mean "recompute"
-        if notes is not None:
-            notes.append(f"cache entry {path} was damaged; it was discarded and recomputed")
-        try:
-            path.unlink()
-        except OSError:
-            pass
+    except Exception as exc:  # noqa: BLE001 -- truncated, not a zip, missing arrays: all mean "recompute"
+        cache.discard(path, exc.__class__.__name__)
         return None
 
 
@@ -142,9 +137,9 @@ def _counts_key(tok: Tokenizer, documents: list[str]) -> str:
     return cache.key_of("doc-counts", COUNT_VERSION, tok.sha256, tok.name, h.hexdigest())
 
 
-def cached_document_counts(tok: Tokenizer, documents: list[str], notes: list[str] | None = None) -> DocumentCounts:
+def cached_document_counts(tok: Tokenizer, documents: list[str]) -> DocumentCounts:
     path = cache.entry_path("mixture", _counts_key(tok, documents), ".counts.npz")
-    z = _npz_entry(path, _DC_FIELDS, notes)
+    z = _npz_entry(path, _DC_FIELDS)
     if z is not None:
         wa = WordArrays(z["symbols"], z["word_start"], z["counts"], int(z["n_bytes"]), int(z["n_pretokens"]))
         return DocumentCounts(wa, z["doc_ptr"], z["doc_word"], z["doc_count"], z["doc_bytes"])
@@ -166,8 +161,7 @@ def vocabulary_span(tok: Tokenizer, merge_ids: np.ndarray) -> int:
 
 
 def category_trajectories(tok: Tokenizer, documents: list[list[str]], merge_ids: np.ndarray, executor: Executor,
-                          progress: Progress | None = None, notes: list[str] | None = None
-                          ) -> tuple[list[Trajectory], list[DocumentCounts]]:
+                          progress: Progress | None = None) -> tuple[list[Trajectory], list[DocumentCounts]]:
     """Per category: its document counts and its pair-count trajectory, from the cache where seen before."""
     V = vocabulary_span(tok, merge_ids)
     merges_hash = hashlib.sha256(np.ascontiguousarray(merge_ids).tobytes()).hexdigest()
@@ -175,7 +169,7 @@ def category_trajectories(tok: Tokenizer, documents: list[list[str]], merge_ids:
     for k, docs in enumerate(documents):
         if progress:
             progress("pretokenize", k, len(documents))
-        counts.append(cached_document_counts(tok, docs, notes))
+        counts.append(cached_document_counts(tok, docs))
     if progress:
         progress("pretokenize", len(documents), len(documents))
     out: list[Trajectory | None] = [None] * len(documents)
@@ -184,7 +178,7 @@ def category_trajectories(tok: Tokenizer, documents: list[list[str]], merge_ids:
     for i, docs in enumerate(documents):
         key = cache.key_of("trajectory", REPLAY_VERSION, _counts_key(tok, docs), merges_hash)
         paths.append(cache.entry_path("mixture", key, ".npz"))
-        z = _npz_entry(paths[i], _TR_FIELDS, notes)
+        z = _npz_entry(paths[i], _TR_FIELDS)
         if z is None:
             todo.append(i)
         else:
@@ -262,12 +256,7 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
 
     t0 = time.perf_counter()
     executor = executor or default_executor()
-    fresh: list[str] = []
-    trajs, counts = category_trajectories(tok, [c.units() for c in pack.categories], merge_ids, executor, progress,
-                                          fresh)
-    for note in fresh:
-        if notify:
-            notify(note)
+    trajs, counts = category_trajectories(tok, [c.units() for c in pack.categories], merge_ids, executor, progress)
     timing["count_and_replay"] = time.perf_counter() - t0
     for c, tr in zip(pack.categories, trajs, strict=True):
         if tr.total_pairs == 0:
@@ -388,18 +377,19 @@ def _result_key(tok: Tokenizer, pack, settings: MixtureSettings) -> str:
 
 
 def _read_result(path: Path) -> MixtureResult | None:
-    try:
-        d = json.loads(path.read_text("utf-8"))
-        d["categories"] = [CategoryShare(**{**c, "interval": tuple(c["interval"]) if c.get("interval") else None})
-                           for c in d["categories"]]
-        d["diagnostics"] = SolveReport(**d["diagnostics"])
-        d["bootstrap"] = BootstrapReport(**d["bootstrap"]) if d.get("bootstrap") else None
-        if d.get("group_intervals"):
-            d["group_intervals"] = {k: tuple(v) for k, v in d["group_intervals"].items()}
-        d["timing"] = {**d["timing"], "cached_result": True}
-        return MixtureResult(**d)
-    except (OSError, ValueError, TypeError, KeyError):  # missing, damaged or from another version: recompute
-        return None
+    return cache.read_entry(path, _parse_result)
+
+
+def _parse_result(data: bytes) -> MixtureResult:
+    d = json.loads(data.decode("utf-8"))
+    d["categories"] = [CategoryShare(**{**c, "interval": tuple(c["interval"]) if c.get("interval") else None})
+                       for c in d["categories"]]
+    d["diagnostics"] = SolveReport(**d["diagnostics"])
+    d["bootstrap"] = BootstrapReport(**d["bootstrap"]) if d.get("bootstrap") else None
+    if d.get("group_intervals"):
+        d["group_intervals"] = {k: tuple(v) for k, v in d["group_intervals"].items()}
+    d["timing"] = {**d["timing"], "cached_result": True}
+    return MixtureResult(**d)
 
 
 def cached_result(tok: Tokenizer, categories: str | Path = "default",
