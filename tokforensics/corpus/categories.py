@@ -6,8 +6,8 @@ shipped pack (``data/corpora/mixture/<name>/pack.json``) or a user directory, an
 down to ``bytes_per_category`` with a seeded, streaming sampler.
 
 User directories hold one file or one folder per category: ``.txt`` (units are lines) or ``.jsonl`` (units
-are the ``text`` field of each line), either optionally gzipped. The category name is the file name without
-those suffixes, or the folder name. Groups: ``en``/``english`` -> ``english``, a known programming language
+are the ``text`` field of each line), either optionally compressed (``.gz`` or ``.xz``). The category name is the file name without
+those suffixes, or the folder name. Groups: ``en``/``english`` and ``en-<domain>`` -> ``english``, a known programming language
 name -> ``code``, anything else -> ``non_english``; an optional ``categories.json`` overrides that:
 ``{"tr": "non_english", "notes": {"group": "english", "script": "Latn"}}``.
 
@@ -146,8 +146,8 @@ def detect_script(text: str, max_chars: int = 200_000) -> str:
 
 def default_group(name: str) -> str:
     low = name.lower()
-    if low in ENGLISH_NAMES:
-        return "english"
+    if low in ENGLISH_NAMES or low.split("-", 1)[0] in ENGLISH_NAMES:
+        return "english"  # en, english, and domain or regional splits such as en-docs, en-GB
     if low in CODE_NAMES:
         return "code"
     return "non_english"
@@ -283,7 +283,7 @@ def _load_pack(name: str, budget: int | None, seed: int) -> CategoryPack:
 def _category_name(path: Path) -> str | None:
     """Category name of a top-level file, or None when the file is not a text/JSON Lines file."""
     name = path.name
-    if name.lower().endswith(".gz"):
+    if name.lower().endswith((".gz", ".xz")):
         name = name[:-3]
     for suffix in TEXT_SUFFIXES:
         if name.lower().endswith(suffix):
@@ -328,14 +328,14 @@ def _load_user_dir(root: Path, budget: int | None, seed: int) -> CategoryPack:
             ignored = [p for p in entry.rglob("*") if p.is_file() and not _is_data_file(p)
                        and not p.name.startswith(".")]
             for p in ignored[:5]:
-                warnings.append(f"ignored {p}: not .txt/.jsonl (optionally .gz)")
+                warnings.append(f"ignored {p}: not .txt/.jsonl (optionally .gz/.xz)")
             if not files:
                 warnings.append(f"ignored folder {entry}: no .txt/.jsonl files in it")
                 continue
         else:
             name = _category_name(entry)
             if name is None:
-                warnings.append(f"ignored {entry}: not .txt/.jsonl (optionally .gz)")
+                warnings.append(f"ignored {entry}: not .txt/.jsonl (optionally .gz/.xz)")
                 continue
             files = [entry]
         if name in found:
@@ -343,7 +343,7 @@ def _load_user_dir(root: Path, budget: int | None, seed: int) -> CategoryPack:
                              "merge them into one file or folder")
         found[name] = (str(entry), files)
     if not found:
-        raise InputError(f"{root}: no category files found; put one .txt or .jsonl file (optionally .gz), "
+        raise InputError(f"{root}: no category files found; put one .txt or .jsonl file (optionally .gz/.xz), "
                          "or one folder of them, per category in it")
     for key in overrides:
         if key not in found:

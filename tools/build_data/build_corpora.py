@@ -27,10 +27,11 @@ All outputs are deterministic: sorted inputs, fixed selection by sha256 order, g
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,7 +49,7 @@ def jsonl(docs: list[Doc]) -> bytes:
                                separators=(",", ":")).encode() + b"\n" for d in docs)
 
 
-def write_pack(name: str, specs: list[CategorySpec], *, out: Path, record: Callable, versions: dict[str, str],
+def write_pack(name: str, specs: Iterable[CategorySpec], *, out: Path, record: Callable, versions: dict[str, str],
                budget: int, min_bytes: int, compress: Callable[[bytes], bytes], suffix: str, description: str,
                derived: str, fmt: str, warnings: list[str], extra: dict | None = None,
                domains: dict[str, str] | None = None, stats: dict | None = None) -> list[dict]:
@@ -190,7 +191,7 @@ def main() -> None:
 
     # default: human-written text only.
     stats: dict[str, dict] = {}
-    specs = pack_default.natural_specs(x, udhr, warnings, stats) + pack_default.code_specs(x)
+    specs = itertools.chain(pack_default.natural_specs(x, udhr, warnings, stats), pack_default.code_specs(x))
     default = write_pack(
         "default", specs, budget=pack_default.CATEGORY_BUDGET, min_bytes=pack_default.MIN_CATEGORY_BYTES,
         compress=xz_bytes, suffix=".xz", domains=pack_default.DOMAIN, stats=stats,

