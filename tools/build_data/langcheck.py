@@ -43,12 +43,19 @@ def letters_by_script(text: str) -> Counter[str]:
     return c
 
 
-@lru_cache(maxsize=64)
+_IDENT: dict[str, object] = {}
+
+
 def _identifier(lang: str):
+    """py3langid restricted to {lang, en}; one model in memory, re-restricted when the language changes."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    ident.set_languages([lang, "en"])
+    ident = _IDENT.get("model")
+    if ident is None:
+        ident = _IDENT["model"] = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    if _IDENT.get("lang") != lang:
+        ident.set_languages([lang, "en"])  # a slice of the full model, so switching back and forth is exact
+        _IDENT["lang"] = lang
     return ident
 
 
