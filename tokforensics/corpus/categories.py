@@ -25,6 +25,7 @@ from __future__ import annotations
 import heapq
 import json
 import random
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -276,7 +277,9 @@ def _load_pack(name: str, budget: int | None, seed: int) -> CategoryPack:
         categories.append(Category(name=c["name"], group=c["group"], script=c["script"], text=text,
                                    n_bytes=len(text.encode("utf-8")), source=source,
                                    display_name=c.get("display_name", c["name"]), n_units=n_units))
-    source = f"tokforensics pack {name!r} built from " + ", ".join(dict.fromkeys(packages))
+    # One entry per package family: the 32 debian libreoffice-help-<lang> packages read as one.
+    families = dict.fromkeys(re.sub(r"^(debian libreoffice-help)-\S+$", r"\1-*", p) for p in packages)
+    source = f"tokforensics pack {name!r} built from " + ", ".join(families)
     return CategoryPack(name=name, source=source, categories=categories, warnings=warnings)
 
 

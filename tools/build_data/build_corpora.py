@@ -78,7 +78,7 @@ def write_pack(name: str, specs: Iterable[CategorySpec], *, out: Path, record: C
                 "bytes": b, "documents": len(docs), **({"note": s.note} if s.note else {}),
             }
             if domains is not None:
-                row["domain"] = domains.get(s.package, "code" if spec.group == "code" else "docs")
+                row["domain"] = "code" if spec.group == "code" else domains.get(s.package, "docs")
                 row["available_bytes"] = sum(nbytes(d.text) + 1 for d in s.docs)
             used_sources.append(row)
         text_bytes = sum(nbytes(d.text) + 1 for d in chosen)

