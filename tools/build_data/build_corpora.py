@@ -144,8 +144,8 @@ def main() -> None:
             "source_package": "; ".join(PACKAGES[k].label for k in keys),
             "version": "; ".join(versions[k] for k in keys),
             "source_paths": source_paths,
-            "licence": " AND ".join(f"({PACKAGES[k].licence})" if " OR " in PACKAGES[k].licence
-                                    else PACKAGES[k].licence for k in dict.fromkeys(keys)),
+            "licence": " AND ".join(dict.fromkeys(f"({PACKAGES[k].licence})" if " OR " in PACKAGES[k].licence
+                                                  else PACKAGES[k].licence for k in keys)),
             "terms": " | ".join(dict.fromkeys(PACKAGES[k].terms for k in keys)),
             "derived": derived,
         })

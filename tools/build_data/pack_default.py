@@ -47,8 +47,9 @@ LO_LANGS = ["ca", "cs", "da", "de", "dz", "el", "en-us", "es", "et", "eu", "fi",
             "it", "ja", "km", "ko", "nl", "om", "pl", "pt", "pt-br", "ru", "sl", "sv", "tr", "vi", "zh-cn", "zh-tw"]
 LO_TERMS = ("MPL-2.0; some pages incorporate Apache-2.0 material from OpenOffice.org (see LICENSES/); "
             "keep the notice; each file under its own licence")
-SA_TERMS = ("CC-BY-SA-3.0: attribution required (see LICENSES/ and MANIFEST.json); adaptations must be shared "
-            "under the same licence; this file is under CC-BY-SA-3.0, not under the code's MIT licence")
+SA_TERMS = ("CC-BY-SA-3.0: attribution required (the src of each document, LICENSES/ and MANIFEST.json); "
+            "adaptations must be shared under the same licence; the documents from this source are under "
+            "CC-BY-SA-3.0, not under the code's MIT licence")
 DH_TERMS = ("dual-licensed GPL-2.0+ OR CC-BY-SA-3.0 by its authors; shipped under CC-BY-SA-3.0 only (no GPL "
             "text is relied on); attribution required; adaptations under the same licence")
 
