@@ -107,10 +107,12 @@ def libreoffice_paragraphs(page: str) -> list[str]:
 
 
 class _MallardParser(HTMLParser):
-    """<p>, <title> and <item> text of a Mallard .page (GNOME help); <code>/<screen> blocks dropped.
+    """<p>, <title> and <desc> text of a Mallard .page (GNOME help).
 
-    Mallard is XML; HTMLParser lower-cases tags and copes with it. <info> (credits, licence, descriptions
-    for link lists) is skipped.
+    Mallard is XML; HTMLParser lower-cases tags and copes with it. Dropped: <info> (credits, licence,
+    descriptions for link lists), <screen> blocks, <media> and <comment>. Inline markup (<cmd>, <code>,
+    <gui>, <key>, <file> ...) keeps its text: it is part of the sentence. SKIP only matters inside a
+    dropped element, where it keeps the nesting count right.
     """
 
     BLOCK = {"p", "title", "desc"}
