@@ -38,6 +38,8 @@ def _mb(b: int) -> str:
 def _limit(c: dict) -> str:
     if c["bytes"] >= 1_000_000:
         return "capped at 3 MB" if c["bytes"] > 2_990_000 - 20_000 else ""
+    if c["group"] == "code":
+        return "every file of its sources that passed the licence filter"
     names = {_short(s["package"]) for s in c["sources"]}
     docs = {"LibreOffice help", "GNOME help", "Debian handbook"} & {n.split(" (")[0] for n in names}
     if not docs:
