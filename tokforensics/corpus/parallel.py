@@ -107,7 +107,7 @@ def _load_parallel(name: str) -> ParallelCorpus:
     root = data_root() / "corpora" / name
     path = root / f"{name}.jsonl.gz"
     if not path.is_file():
-        raise InputError(f"{path} is missing; reinstall tokforensics or run data/corpora/build_corpora.py")
+        raise InputError(f"{path} is missing; reinstall tokforensics or run tools/build_data/build_corpora.py")
     languages: dict[str, LanguageText] = {}
     for row in read_jsonl(path):
         languages[row["id"]] = LanguageText(id=row["id"], code=row["code"], bcp47=row["bcp47"],

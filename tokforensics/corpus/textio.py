@@ -1,4 +1,4 @@
-"""Small shared helpers for reading text data: plain or gzip, lines or JSON Lines, strict UTF-8.
+"""Small shared helpers for reading text data: plain, gzip or xz, lines or JSON Lines, strict UTF-8.
 
 Everything here streams: no function reads a whole file into memory unless asked to (``read_json``).
 Decoding is strict UTF-8; a bad byte raises :class:`NotUtf8Error` (an ``InputError``) naming the
@@ -15,6 +15,7 @@ import codecs
 import gzip
 import io
 import json
+import lzma
 import os
 import stat
 import zlib
@@ -101,14 +102,22 @@ def data_root() -> Path:
     return Path(__file__).resolve().parents[2] / "data"
 
 
+COMPRESSED_SUFFIXES = (".gz", ".xz")
+
+
 def is_gzip(path: Path) -> bool:
-    return path.suffix == ".gz"
+    return path.suffix.lower() == ".gz"
+
+
+def is_xz(path: Path) -> bool:
+    return path.suffix.lower() == ".xz"
 
 
 def inner_suffix(path: Path) -> str:
-    """The suffix that tells the format: ``.txt`` for ``a.txt`` and ``a.txt.gz``, ``.jsonl`` for ``a.jsonl.gz``."""
+    """The suffix that tells the format: ``.txt`` for ``a.txt``, ``a.txt.gz`` and ``a.txt.xz``; ``.jsonl`` for
+    ``a.jsonl.gz``/``a.jsonl.xz``."""
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
+    if suffixes and suffixes[-1] in COMPRESSED_SUFFIXES:
         suffixes = suffixes[:-1]
     return suffixes[-1] if suffixes else ""
 
@@ -117,13 +126,15 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
     require_regular(path)
     if is_gzip(path):
         return gzip.open(path, "rb")  # type: ignore[return-value]
+    if is_xz(path):
+        return lzma.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
 
 
 def iter_lines(path: str | Path) -> Iterator[str]:
-    """Yield the lines of a plain or ``.gz`` text file, split at ``\\n`` and kept with it, strict UTF-8.
+    """Yield the lines of a plain, ``.gz`` or ``.xz`` text file, split at ``\\n`` and kept with it, strict UTF-8.
 
-    Raises :class:`NotUtf8Error` at the first invalid byte and ``InputError`` for a corrupt gzip stream.
+    Raises :class:`NotUtf8Error` at the first invalid byte and ``InputError`` for a corrupt gzip/xz stream.
     """
     path = Path(path)
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
@@ -149,7 +160,7 @@ def iter_lines(path: str | Path) -> Iterator[str]:
                         yield part + "\n"
                 if final:
                     break
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
         raise InputError(f"{path}: cannot read ({exc}); check that the file is complete and readable") from None
     if pending:
         yield pending

