@@ -23,7 +23,9 @@ def run_tok(*args: str) -> Run:
     from tokforensics.cli.app import main
 
     out, err = io.StringIO(), io.StringIO()
-    old = render.console.file, render.err_console.file
+    # the private attribute: reading `.file` resolves to whatever sys.stdout is now, and restoring that
+    # would pin the consoles to it for every later test (capsys ones included)
+    old = render.console._file, render.err_console._file
     render.console.file, render.err_console.file = out, err
     render.State.json = False
     code = 0
@@ -34,7 +36,7 @@ def run_tok(*args: str) -> Run:
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
-        render.console.file, render.err_console.file = old
+        render.console._file, render.err_console._file = old
         render.State.json = False
     return Run(code, out.getvalue(), err.getvalue())
 
