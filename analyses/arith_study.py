@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="default")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0, help="first seed")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--steps", type=int, default=None)
@@ -147,9 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--schemes", default=None)
     ap.add_argument("--embeddings", default=None, help="free: the ablation without digit-composed embeddings")
     args = ap.parse_args(argv)
-    cfg = configure(preset(args.preset), schemes=args.schemes, seeds=args.seeds, threads=args.threads,
+    cfg = configure(preset(args.preset), schemes=args.schemes, seed=args.seed, seeds=args.seeds, threads=args.threads,
                     steps=args.steps, device=args.device, embeddings=args.embeddings)
     tag = args.preset + (f"_{args.steps}steps" if args.steps else "") + (f"_{args.embeddings}" if args.embeddings else "")
+    tag += f"_seeds{args.seed}-{args.seed + args.seeds - 1}" if args.seed else ""
 
     def progress(i: int, n: int, what: str) -> None:
         print(f"[{i}/{n}] {what}", file=sys.stderr, flush=True)
