@@ -53,10 +53,7 @@ class _Bars:
             return
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(STAGE_LABEL.get(stage, stage), total=total or None)
-        if stage == "solve":
-            self.progress.update(self.tasks[stage], completed=done, total=None)
-        else:
-            self.progress.update(self.tasks[stage], completed=done, total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total or None)
 
 
 _FLAGS = {"merges": "--merges", "skip": "--skip", "max_rounds": "--lp-rounds", "time_limit": "--lp-time-limit",

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import cache
+from ..corpus.categories import GROUPS
 from ..errors import InputError
 from ..tokenizer.view import Tokenizer
 from . import lp
@@ -30,7 +31,6 @@ REPLAY_VERSION = "2"  # 2: counts are sums of per-document counts
 # Counts are normalised per category, so one occurrence in a small sample weighs as much as hundreds in a
 # large one; samples under this size add noise that the LP happily fits. Smaller ones are left out (and said so).
 MIN_CATEGORY_BYTES = 50_000
-GROUPS = ("english", "code", "non_english")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Notify = Callable[[str], None]  # a caveat, said as soon as it is known
@@ -137,8 +137,8 @@ def _counts_key(tok: Tokenizer, documents: list[str]) -> str:
     return cache.key_of("doc-counts", COUNT_VERSION, tok.sha256, tok.name, h.hexdigest())
 
 
-def cached_document_counts(tok: Tokenizer, documents: list[str]) -> DocumentCounts:
-    path = cache.entry_path("mixture", _counts_key(tok, documents), ".counts.npz")
+def cached_document_counts(tok: Tokenizer, documents: list[str], key: str | None = None) -> DocumentCounts:
+    path = cache.entry_path("mixture", key or _counts_key(tok, documents), ".counts.npz")
     z = _npz_entry(path, _DC_FIELDS)
     if z is not None:
         wa = WordArrays(z["symbols"], z["word_start"], z["counts"], int(z["n_bytes"]), int(z["n_pretokens"]))
@@ -165,18 +165,19 @@ def category_trajectories(tok: Tokenizer, documents: list[list[str]], merge_ids:
     """Per category: its document counts and its pair-count trajectory, from the cache where seen before."""
     V = vocabulary_span(tok, merge_ids)
     merges_hash = hashlib.sha256(np.ascontiguousarray(merge_ids).tobytes()).hexdigest()
+    keys = [_counts_key(tok, docs) for docs in documents]  # hashing the text is the cost: once per category
     counts: list[DocumentCounts] = []
     for k, docs in enumerate(documents):
         if progress:
             progress("pretokenize", k, len(documents))
-        counts.append(cached_document_counts(tok, docs))
+        counts.append(cached_document_counts(tok, docs, keys[k]))
     if progress:
         progress("pretokenize", len(documents), len(documents))
     out: list[Trajectory | None] = [None] * len(documents)
     todo: list[int] = []
     paths = []
-    for i, docs in enumerate(documents):
-        key = cache.key_of("trajectory", REPLAY_VERSION, _counts_key(tok, docs), merges_hash)
+    for i in range(len(documents)):
+        key = cache.key_of("trajectory", REPLAY_VERSION, keys[i], merges_hash)
         paths.append(cache.entry_path("mixture", key, ".npz"))
         z = _npz_entry(paths[i], _TR_FIELDS)
         if z is None:
@@ -265,7 +266,8 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     t0 = time.perf_counter()
     V = vocabulary_span(tok, merge_ids)
     n_bytes = np.array([dc.words.n_bytes for dc in counts], dtype=np.float64)
-    lp_progress = (lambda r, e, _a, ub, gap: progress("solve", r, -1)) if progress else None
+    budget = settings.max_rounds or 0
+    lp_progress = (lambda r, _rows, _added, _ub, _viol: progress("solve", r, budget)) if progress else None
     share, sol, data = solve_shares(trajs, n_bytes, merge_ids, V, settings, lp_progress)
     timing["solve"] = time.perf_counter() - t0
     report = _report(sol, data, settings)

@@ -13,19 +13,14 @@ of merge t's own pair: theta_t is then the "water level" that step t allows comp
 slack. In that form a constraint reads theta_t + v_p >= x_p(t) with x_p(t) = sum_i alpha_i c^_{i,p}(t), and it only
 touches the categories in which p occurs, so rows are sparse. (The two forms are the same LP.)
 
-Constraint generation. The full LP has one row per (step, pair) and, on real category samples, 10^8-10^9 of them
-would bind at some alpha, so rows are generated: solve the LP over the rows found so far, then run an exact
-separation over *every* step and *every* pair, add the most violated rows, and re-solve from the previous basis.
-Two exact separations run each round:
-- per pair: max over steps of x_p(t) - theta_t - v_p (a range-minimum query over theta for every interval on which
-  p's count is constant), which finds, for every pair, its single most violated step;
-- per step: a heap of x_p(t) - v_p over all pairs, popped while above theta_t (a few rows per step).
-When the per-pair separation finds no row violated by more than `tol`, the solution of the restricted LP is
-feasible for the full LP, and, being optimal for a relaxation of it, optimal for the full LP: that is the
-certificate, reported as `max_violation` together with the objective. Before that, every round also gives a valid
-upper bound (the restricted solution with each v_p raised to cover its violations) and, from the second round on,
-a valid lower bound (the restricted LP's optimum), so a run stopped by a budget says how far it can be from the
-optimum.
+Solving. The full LP has one row per (step, pair) and, on real category samples, 10^8-10^9 of them bind at some
+alpha, so rows are generated (`solve_rounds`): solve the LP over the rows found so far, add the rows a per-step heap
+of x_p(t) - v_p finds above theta_t, re-solve from the previous basis. The certificate is an exact separation over
+*every* step and *every* pair (`_pair_excess`: a range-minimum query over theta for every interval on which a
+pair's count is constant). It gives the largest violation of the returned solution, and an upper bound (each v_p
+raised to cover its violations); the restricted LP's optimum is a lower bound. When nothing is violated the two
+coincide: the optimum. `solve_exact` is an independent formulation of the same LP (a maximum-weight matching per
+alpha, stabilised cutting planes over alpha), used to cross-check.
 """
 
 from __future__ import annotations
@@ -399,8 +394,8 @@ def _max_weight_matching(row_ptr, cols, wts, n_cols):
     return match, y, z
 
 
-def _sparse_rows(cols_fixed: np.ndarray, coef: np.ndarray, alpha_sign: float):
-    """CSR arrays for rows sum_k x[cols_fixed[r, k]] + alpha_sign * sum_i coef[r, i] alpha_i (nonzeros only)."""
+def _sparse_rows(cols_fixed: np.ndarray, coef: np.ndarray):
+    """CSR arrays for rows sum_k x[cols_fixed[r, k]] - sum_i coef[r, i] alpha_i (nonzeros only)."""
     q, n = coef.shape
     nz_r, nz_i = np.nonzero(coef)
     k = cols_fixed.shape[1]
@@ -416,7 +411,7 @@ def _sparse_rows(cols_fixed: np.ndarray, coef: np.ndarray, alpha_sign: float):
     np.cumsum(np.bincount(nz_r, minlength=q), out=first[1:])
     pos = starts[nz_r] + k + (np.arange(len(nz_r)) - first[nz_r])
     idx[pos] = nz_i
-    val[pos] = alpha_sign * coef[nz_r, nz_i]
+    val[pos] = -coef[nz_r, nz_i]
     return starts.astype(np.int32), idx, val
 
 
@@ -438,7 +433,6 @@ class LPDiagnostics:
     slack_steps: float
     slack_pairs: float
     solve_seconds: float
-    history: tuple[tuple[int, float, float], ...]  # (round, upper bound, lower bound)
 
     @property
     def optimal(self) -> bool:
@@ -597,7 +591,6 @@ def solve_exact(data: PairData, active: np.ndarray, per_step: int = 8, gap_rel: 
     passes = ev.passes
     radius = 0.5 / n
     lower = -np.inf
-    history = [(0, best.value, lower)]
     rounds = 0
     while True:
         lb_alpha, lb = _master(np.array(cuts), np.zeros(n), np.ones(n))
@@ -605,7 +598,6 @@ def solve_exact(data: PairData, active: np.ndarray, per_step: int = 8, gap_rel: 
         gap_tol = gap_rel * max(1.0, best.value) + n * tol
         if progress:
             progress(rounds, prob.edges_considered, 0, best.value, best.value - lower)
-        history.append((rounds, best.value, lower))
         if best.value - lower <= gap_tol:
             break
         rounds += 1
@@ -629,7 +621,7 @@ def solve_exact(data: PairData, active: np.ndarray, per_step: int = 8, gap_rel: 
         max_violation=best.max_violation, tolerance=float(gap_rel * max(1.0, best.value) + n * tol), rounds=rounds,
         inner_passes=passes, edges_considered=prob.edges_considered, steps_constrained=int(active.sum()),
         pairs_with_slack=int((v_p > tol).sum()), slack_steps=float(v_t.sum()), slack_pairs=float(v_p.sum()),
-        solve_seconds=round(time.perf_counter() - started, 3), history=tuple(history))
+        solve_seconds=round(time.perf_counter() - started, 3))
     return LPSolution(alpha=best_alpha, diagnostics=diag)
 
 
@@ -664,7 +656,7 @@ def solve_rounds(data: PairData, active: np.ndarray, max_rounds: int | None, tim
     h.addCols(A, np.ones(A), np.zeros(A), np.full(A, inf), 0, ei, ei, ef)
     h.addRows(1, np.array([1.0]), np.array([1.0]), n, np.array([0], np.int32), np.arange(n, dtype=np.int32),
               np.ones(n))
-    st, idx, val = _sparse_rows(theta_col[steps][:, None], mnorm[steps], -1.0)
+    st, idx, val = _sparse_rows(theta_col[steps][:, None], mnorm[steps])
     h.addRows(A, np.zeros(A), np.full(A, inf), len(idx), st, idx, val)
     n_cols = n + A
     alpha = np.full(n, 1.0 / n)
@@ -675,7 +667,6 @@ def solve_rounds(data: PairData, active: np.ndarray, max_rounds: int | None, tim
     stop = "optimal"
     rounds = 0
     boxed = True
-    history: list[tuple[int, float, float]] = []
 
     def read(x):
         a = np.clip(x[:n], 0.0, None)
@@ -726,8 +717,7 @@ def solve_rounds(data: PairData, active: np.ndarray, max_rounds: int | None, tim
             h.addCols(k, np.ones(k), np.zeros(k), np.full(k, inf), 0, ei, ei, ef)
             vp_col[new_pairs] = np.arange(n_cols, n_cols + k)
             n_cols += k
-        st, idx, val = _sparse_rows(np.stack([theta_col[q_t], vp_col[q_p]], axis=1), counts * data.scale[None, :],
-                                    -1.0)
+        st, idx, val = _sparse_rows(np.stack([theta_col[q_t], vp_col[q_p]], axis=1), counts * data.scale[None, :])
         h.addRows(len(q_t), np.zeros(len(q_t)), np.full(len(q_t), inf), len(idx), st, idx, val)
         if boxed:
             h.changeColsBounds(n, np.arange(n, dtype=np.int32), alpha * 0.5,
@@ -737,7 +727,6 @@ def solve_rounds(data: PairData, active: np.ndarray, max_rounds: int | None, tim
         if h.modelStatusToString(h.getModelStatus()) != "Optimal":
             raise InputError("the mixture LP did not solve; try fewer --merges or more text per category")
         alpha, theta, v_p = read(np.asarray(h.getSolution().col_value))
-        history.append((rounds, float("nan"), float("nan")))
     # the certificate of what the budget left: bounds on the optimum
     h.changeColsBounds(n, np.arange(n, dtype=np.int32), np.zeros(n), np.ones(n))
     with native_stdout_silenced():
@@ -759,5 +748,5 @@ def solve_rounds(data: PairData, active: np.ndarray, max_rounds: int | None, tim
         stop_reason=stop, objective=upper, lower_bound=min(lower, upper), max_violation=max_violation, tolerance=tol,
         rounds=rounds, inner_passes=rounds, edges_considered=len(seen), steps_constrained=A,
         pairs_with_slack=int((v_cover > tol).sum()), slack_steps=float(v_t.sum()), slack_pairs=float(v_cover.sum()),
-        solve_seconds=round(time.perf_counter() - started, 3), history=tuple(history))
+        solve_seconds=round(time.perf_counter() - started, 3))
     return LPSolution(alpha=alpha, diagnostics=diag)
