@@ -86,10 +86,17 @@ def test_replay_matches_reference(seed):
     assert tr.total_pairs == sum(ref[0].values())
 
 
-def _full_lp(words_list, merges, V, min_support: int = 1):
-    """Every (step, competitor) row written out, solved by pulp/HiGHS: the obviously-correct LP.
+def _full_lp(words_list, merges, V, min_support: int = 1, margin: float = 0.0):
+    """Every (step, competitor) row written out, solved by pulp/HiGHS: the obviously-correct LP. margin: the
+    noise-margin estimator's counts (competitor c - margin*sqrt(c), floored at 0; merge c + margin*sqrt(c)).
 
     Returns (objective, alpha)."""
+    def lower(c):
+        return max(c - margin * c ** 0.5, 0.0)
+
+    def upper(c):
+        return c + margin * c ** 0.5
+
     tables = [replay_reference(w, merges) for w in words_list]
     n = len(words_list)
     totals = [sum(t[0].values()) for t in tables]
@@ -108,7 +115,7 @@ def _full_lp(words_list, merges, V, min_support: int = 1):
             if p not in vp:
                 vp[p] = prob.add_variable(f"vp{p[0]}_{p[1]}", 0)
                 obj.append(vp[p])
-            coef = [(m_counts[i] - tables[i][t].get(p, 0)) * lp.SCALE / totals[i] for i in range(n)]
+            coef = [(upper(m_counts[i]) - lower(tables[i][t].get(p, 0))) * lp.SCALE / totals[i] for i in range(n)]
             prob += pulp.lpSum(c * x for c, x in zip(coef, alpha, strict=True)) + vt[t] + vp[p] >= 0
     prob += pulp.lpSum(obj)
     prob.solve(pulp.HiGHS(msg=False))
@@ -155,6 +162,17 @@ def test_estimators_are_the_same_lp_over_fewer_merges(seed):
         assert sol.diagnostics.optimal
         assert sol.diagnostics.objective == pytest.approx(want, rel=1e-7)
         assert np.abs(sol.alpha - want_alpha).max() < 1e-7
+
+
+@pytest.mark.parametrize("seed", [0, 2, 5])
+@pytest.mark.parametrize("margin", [0.5, 1.0, 2.0])
+def test_noise_margin_is_the_full_lp_on_shifted_counts(seed, margin):
+    test, merges, V, data = _noisy_instance(seed)
+    want, want_alpha = _full_lp(test, merges, V, margin=margin)
+    sol = lp.solve(data, margin=margin)
+    assert sol.diagnostics.optimal
+    assert sol.diagnostics.objective == pytest.approx(want, rel=1e-7, abs=1e-6)
+    assert np.abs(sol.alpha - want_alpha).max() < 1e-6
 
 
 @pytest.mark.parametrize("seed", [1, 4])

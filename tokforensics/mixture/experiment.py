@@ -68,24 +68,52 @@ def _train_bpe(text_parts: list[str], merges: int, path: str) -> None:
     tk.save(path)
 
 
-def run_experiment(domain: str = "languages", n: int = 5, trials: int = 20, seed: int = 0, merges: int = 3000,
-                   train_bytes: int = 2_000_000, pack: str = "default", estimator: str = DEFAULT_ESTIMATOR,
-                   lp_rounds: int | None = None, progress=None) -> ExperimentResult:
-    """lp_rounds None solves every trial's LP to its certified optimum (the same path as `infer_mixture`)."""
+@dataclass(frozen=True)
+class _TrialData:
+    categories: list[str]
+    truth: np.ndarray
+    trajs: list
+    sample_bytes: np.ndarray
+    merge_ids: np.ndarray
+    V: int
+    guess: np.ndarray
+    prep_seconds: float
+
+
+def _domain_categories(domain: str, n: int, pack: str, categories=None) -> list:
     from ..corpus.categories import load_categories
-    from ..tokenizer.view import load_tokenizer
 
     if domain not in DOMAINS:
         raise UsageError(f"unknown --domain '{domain}'; choose one of {', '.join(DOMAINS)}")
-    cats = [c for c in load_categories(pack).categories if c.group in DOMAINS[domain]]
+    pool = categories if categories is not None else load_categories(pack).categories
+    cats = [c for c in pool if c.group in DOMAINS[domain]]
     if n < 2 or n > len(cats):
         raise UsageError(f"--n must be between 2 and {len(cats)} for domain '{domain}' (got {n})")
-    if trials < 1:
-        raise UsageError(f"--trials must be at least 1 (got {trials})")
-    settings = MixtureSettings(estimator=estimator, max_rounds=lp_rounds)
+    return cats
+
+
+def _prefix_lines(text: str, limit: int | None) -> list[str]:
+    """The first whole lines of `text` up to `limit` UTF-8 bytes (all of it for None)."""
+    lines = text.splitlines(keepends=True)
+    if limit is None:
+        return lines
+    out, used = [], 0
+    for line in lines:
+        size = len(line.encode("utf-8"))
+        if used + size > limit and out:
+            break
+        out.append(line)
+        used += size
+    return out
+
+
+def _trials(cats: list, n: int, trials: int, seed: int, merges: int, train_bytes: int, sample_bytes: int | None):
+    """Seeded trials: pick n categories and a mixture, train BPE on it from one half of each category, replay its
+    merges over (a prefix of) the other half. One trial's data serves every estimator."""
+    from ..tokenizer.view import load_tokenizer
+
     rng = np.random.default_rng(seed)
-    out: list[Trial] = []
-    for k in range(trials):
+    for _ in range(trials):
         t0 = time.perf_counter()
         pick = sorted(rng.choice(len(cats), size=n, replace=False).tolist())
         chosen = [cats[i] for i in pick]
@@ -95,8 +123,7 @@ def run_experiment(domain: str = "languages", n: int = 5, trials: int = 20, seed
         total = float(min(train_bytes, np.min(avail / w)))
         parts, used = [], []
         for (a, _), wi in zip(halves, w, strict=True):
-            raw = a.encode("utf-8")[: int(total * wi)]
-            part = raw.decode("utf-8", "ignore")
+            part = a.encode("utf-8")[: int(total * wi)].decode("utf-8", "ignore")
             parts.append(part)
             used.append(len(part.encode("utf-8")))
         truth = np.array(used, dtype=float) / sum(used)
@@ -105,24 +132,82 @@ def run_experiment(domain: str = "languages", n: int = 5, trials: int = 20, seed
             _train_bpe([p for p in parts if p], merges, path)
             tok = load_tokenizer(path)
             mi = tok.merge_ids()
-            tests = [b for _, b in halves]
-            trajs, _ = category_trajectories(tok, [t.splitlines(keepends=True) for t in tests], mi, SerialExecutor())
-            b = np.array([len(t.encode("utf-8")) for t in tests], dtype=float)
-            est, sol, _ = solve_shares(trajs, b, mi, vocabulary_span(tok, mi), settings.resolved(len(mi)))
-        guess = rng.dirichlet(np.ones(n))
+            tests = [_prefix_lines(b, sample_bytes) for _, b in halves]
+            trajs, _ = category_trajectories(tok, tests, mi, SerialExecutor())
+        b = np.array([sum(len(x.encode("utf-8")) for x in t) for t in tests], dtype=float)
+        yield _TrialData([c.name for c in chosen], truth, trajs, b, mi, vocabulary_span(tok, mi),
+                         rng.dirichlet(np.ones(n)), time.perf_counter() - t0)
+
+
+def _log10_mse(est: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.log10(max(float(np.mean((est - truth) ** 2)), 1e-30)))
+
+
+def run_experiment(domain: str = "languages", n: int = 5, trials: int = 20, seed: int = 0, merges: int = 3000,
+                   train_bytes: int = 2_000_000, pack: str = "default", estimator: str = DEFAULT_ESTIMATOR,
+                   lp_rounds: int | None = None, progress=None, sample_bytes: int | None = None,
+                   categories=None) -> ExperimentResult:
+    """lp_rounds None solves every trial's LP to its certified optimum (the same path as `infer_mixture`)."""
+    cats = _domain_categories(domain, n, pack, categories)
+    if trials < 1:
+        raise UsageError(f"--trials must be at least 1 (got {trials})")
+    settings = MixtureSettings(estimator=estimator, max_rounds=lp_rounds)
+    out: list[Trial] = []
+    for k, td in enumerate(_trials(cats, n, trials, seed, merges, train_bytes, sample_bytes)):
+        t0 = time.perf_counter()
+        est, sol, _ = solve_shares(td.trajs, td.sample_bytes, td.merge_ids, td.V, settings.resolved(len(td.merge_ids)))
         out.append(Trial(
-            categories=[c.name for c in chosen], truth=truth.round(6).tolist(), inferred=est.round(6).tolist(),
-            log10_mse=float(np.log10(max(np.mean((est - truth) ** 2), 1e-30))),
-            log10_mse_random=float(np.log10(np.mean((guess - truth) ** 2))),
-            log10_mse_uniform=float(np.log10(np.mean((np.full(n, 1.0 / n) - truth) ** 2))),
-            merges=len(mi), stop_reason=sol.diagnostics.stop_reason, seconds=round(time.perf_counter() - t0, 2)))
+            categories=td.categories, truth=td.truth.round(6).tolist(), inferred=est.round(6).tolist(),
+            log10_mse=_log10_mse(est, td.truth), log10_mse_random=_log10_mse(td.guess, td.truth),
+            log10_mse_uniform=_log10_mse(np.full(n, 1.0 / n), td.truth),
+            merges=len(td.merge_ids), stop_reason=sol.diagnostics.stop_reason,
+            seconds=round(td.prep_seconds + time.perf_counter() - t0, 2)))
         if progress:
             progress("trials", k + 1, trials)
     vals = np.array([t.log10_mse for t in out])
     notes = [f"categories drawn from pack '{pack}' groups {', '.join(DOMAINS[domain])}; training text is one half "
-             f"(alternate lines) of each category, inference uses the other half"]
-    return ExperimentResult(domain=domain, n=n, trials=out, mean=float(vals.mean()), sd=float(vals.std(ddof=1)) if len(vals) > 1 else 0.0,
+             f"(alternate lines) of each category, inference uses the other half"
+             + (f" (its first {sample_bytes:,} bytes)" if sample_bytes else "")]
+    return ExperimentResult(domain=domain, n=n, trials=out, mean=float(vals.mean()),
+                            sd=float(vals.std(ddof=1)) if len(vals) > 1 else 0.0,
                             mean_random=float(np.mean([t.log10_mse_random for t in out])),
                             mean_uniform=float(np.mean([t.log10_mse_uniform for t in out])),
                             merges=merges, train_bytes=train_bytes, pack=pack, seed=seed, estimator=estimator,
                             notes=notes)
+
+
+@dataclass(frozen=True)
+class StudyTrial:
+    """One controlled trial scored under every estimator (same tokenizer, same held-out samples)."""
+
+    categories: list[str]
+    truth: list[float]
+    log10_mse: dict[str, float]  # estimator -> error
+    stop_reason: dict[str, str]
+    solve_seconds: dict[str, float]
+    log10_mse_random: float
+    log10_mse_uniform: float
+    prep_seconds: float
+
+
+def estimator_study(domain: str, n: int, trials: int, sample_bytes: int | None, estimators: tuple[str, ...],
+                    seed: int = 0, merges: int = 1000, train_bytes: int = 1_000_000, pack: str = "default",
+                    categories=None, progress=None) -> list[StudyTrial]:
+    """Every estimator on the same held-out trials, each LP solved to its certified optimum."""
+    cats = _domain_categories(domain, n, pack, categories)
+    out = []
+    for k, td in enumerate(_trials(cats, n, trials, seed, merges, train_bytes, sample_bytes)):
+        errs, stops, secs = {}, {}, {}
+        for name in estimators:
+            t0 = time.perf_counter()
+            settings = MixtureSettings(estimator=name).resolved(len(td.merge_ids))
+            est, sol, _ = solve_shares(td.trajs, td.sample_bytes, td.merge_ids, td.V, settings)
+            errs[name] = _log10_mse(est, td.truth)
+            stops[name] = sol.diagnostics.stop_reason
+            secs[name] = round(time.perf_counter() - t0, 2)
+        out.append(StudyTrial(td.categories, td.truth.round(6).tolist(), errs, stops, secs,
+                              _log10_mse(td.guess, td.truth), _log10_mse(np.full(n, 1.0 / n), td.truth),
+                              round(td.prep_seconds, 2)))
+        if progress:
+            progress("trials", k + 1, trials)
+    return out

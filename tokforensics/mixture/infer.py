@@ -202,7 +202,7 @@ def solve_shares(trajs: list[Trajectory], n_bytes: np.ndarray, merge_ids: np.nda
     """combine -> solve -> byte shares; the one path for inference, replicates and controlled experiments."""
     data = lp.combine(trajs, merge_ids[:, 0] * V + merge_ids[:, 1])
     sol = lp.solve(data, skip=settings.skip, min_support=settings.min_support, max_rounds=settings.max_rounds,
-                   time_limit=settings.time_limit, progress=progress, alpha0=alpha0)
+                   time_limit=settings.time_limit, progress=progress, alpha0=alpha0, margin=settings.margin)
     pairs = np.array([tr.total_pairs for tr in trajs], dtype=np.float64)
     raw = sol.alpha * n_bytes / pairs
     share = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1.0 / len(raw))

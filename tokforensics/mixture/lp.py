@@ -25,6 +25,7 @@ alpha, stabilised cutting planes over alpha), used to cross-check.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import time
 from collections.abc import Callable
@@ -96,6 +97,49 @@ def combine(trajs: list[Trajectory], merged_keys: np.ndarray) -> PairData:
         init_p=init_p, init_c=init_c, init_n=init_n.astype(np.int64),
         d_step=d_step[order], d_p=d_p[order], d_c=d_c[order], d_n=d_n[order].astype(np.int64),
     )
+
+
+def with_margin(data: PairData, kappa: float) -> PairData:
+    """The same LP on counts with a sampling-noise margin: a competitor's count c becomes max(c - kappa*sqrt(c), 0)
+    and the merge's own count c + kappa*sqrt(c), so a competitor must lead the merge by more than kappa Poisson
+    standard deviations of each count before the row costs slack. (sqrt(a + b) <= sqrt(a) + sqrt(b) keeps the
+    margin separable per pair, which is what the row kernels need; it is wider than the exact joint deviation.)
+
+    Counts become float; the transform is applied to every (pair, category) count sequence through its deltas.
+    """
+    if kappa <= 0:
+        return data
+    n = data.n_cat
+
+    def lower(c):
+        return np.maximum(c - kappa * np.sqrt(c), 0.0)
+
+    init_key = data.init_p * n + data.init_c
+    order_i = np.argsort(init_key, kind="stable")
+    skeys = init_key[order_i]
+    sinit = data.init_n[order_i].astype(np.float64)
+    d_key = data.d_p * n + data.d_c
+    order = np.lexsort((data.d_step, d_key))  # by (pair, category), then step
+    k = d_key[order]
+    dn = data.d_n[order].astype(np.float64)
+    pos = np.searchsorted(skeys, k)
+    pos_ok = pos < len(skeys)
+    start = np.zeros(len(k))
+    hit = pos_ok.copy()
+    hit[pos_ok] = skeys[pos[pos_ok]] == k[pos_ok]
+    start[hit] = sinit[pos[hit]]
+    csum = np.cumsum(dn)
+    first = np.ones(len(k), dtype=np.bool_)
+    first[1:] = k[1:] != k[:-1]
+    group_base = np.maximum.accumulate(np.where(first, np.arange(len(k)), 0))
+    before = csum[group_base] - dn[group_base]  # cumulative sum before each group
+    after = start + csum - before
+    prev = after - dn
+    new_dn = np.empty(len(k))
+    new_dn[order] = lower(after) - lower(prev)
+    merged = data.merged_counts.astype(np.float64)
+    return dataclasses.replace(data, init_n=lower(data.init_n.astype(np.float64)), d_n=new_dn,
+                               merged_counts=merged + kappa * np.sqrt(merged))
 
 
 def constrained_steps(data: PairData, skip: int = 0, min_support: int = 1) -> np.ndarray:
@@ -252,12 +296,12 @@ def _gather(q_t, q_p, n_cat, n_pairs, init_p, init_c, init_n, d_step, d_p, d_c, 
         if slot[q_p[k]] == -1:
             slot[q_p[k]] = W
             W += 1
-    cnt = np.zeros((W, n_cat), dtype=np.int64)
+    cnt = np.zeros((W, n_cat), dtype=init_n.dtype)
     for e in range(init_p.shape[0]):
         s = slot[init_p[e]]
         if s >= 0:
             cnt[s, init_c[e]] += init_n[e]
-    out = np.zeros((q_t.shape[0], n_cat), dtype=np.int64)
+    out = np.zeros((q_t.shape[0], n_cat), dtype=init_n.dtype)
     e = 0
     n_d = d_step.shape[0]
     k = 0
@@ -551,7 +595,7 @@ def _master(cuts: np.ndarray, lo: np.ndarray, hi: np.ndarray):
 
 def solve(data: PairData, skip: int = 0, min_support: int = 1, max_rounds: int | None = None,
           time_limit: float | None = None, progress: RoundCallback | None = None,
-          alpha0: np.ndarray | None = None, method: str = "rows") -> LPSolution:
+          alpha0: np.ndarray | None = None, method: str = "rows", margin: float = 0.0) -> LPSolution:
     """Solve the LP over merges skip..T-1 (see the module docstring).
 
     With no budget (max_rounds and time_limit None) the answer is the certified optimum. `method` "rows" (the
@@ -567,6 +611,7 @@ def solve(data: PairData, skip: int = 0, min_support: int = 1, max_rounds: int |
     active = constrained_steps(data, skip, min_support)
     if not active.any():
         raise InputError("no merge has its pair in any category sample; give the categories more text")
+    data = with_margin(data, margin)
     if method == "matching" and max_rounds is None and time_limit is None:
         return solve_exact(data, active, progress=progress, alpha0=alpha0)
     return solve_rounds(data, active, max_rounds=max_rounds, time_limit=time_limit, progress=progress)

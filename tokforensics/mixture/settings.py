@@ -11,15 +11,18 @@ from ..errors import UsageError
 DEFAULT_MERGES = 30_000  # the paper's cap; smaller tokenizers use all their merges
 MAX_BOOTSTRAP = 1000
 
-# Estimators: which merges give constraints. Each one is the LP of Hayase et al. (2024) over its merges, solved to
-# a certified optimum; they differ only in the merges they trust.
+# Estimators. Each one is the LP of Hayase et al. (2024), solved to a certified optimum; they differ in the merges
+# they trust and in how they treat sampling noise. (min_support, margin):
 #   paper      every merge, as in the paper's code (a merge whose pair never occurs in any sample still says that
 #              no competitor was ahead of it by more than its slack);
 #   observed   merges whose own pair occurs at least once in the pooled samples;
 #   supported  merges whose own pair occurs at least SUPPORT times: with samples 10^3-10^4 times smaller than the
-#              paper's, a merge seen a handful of times is ranked by sampling noise, not by the mixture.
+#              paper's, a merge seen a handful of times is ranked by sampling noise, not by the mixture;
+#   margin     observed merges, and a competitor must lead the merge by more than one Poisson standard deviation
+#              of each count (c -/+ sqrt(c)) before its row costs slack (lp.with_margin).
 SUPPORT = 20
-ESTIMATORS = {"paper": 0, "observed": 1, "supported": SUPPORT}
+ESTIMATORS: dict[str, tuple[int, float]] = {"paper": (0, 0.0), "observed": (1, 0.0), "supported": (SUPPORT, 0.0),
+                                            "margin": (1, 1.0)}
 DEFAULT_ESTIMATOR = "observed"
 
 
@@ -64,7 +67,11 @@ class MixtureSettings:
 
     @property
     def min_support(self) -> int:
-        return ESTIMATORS[self.estimator]
+        return ESTIMATORS[self.estimator][0]
+
+    @property
+    def margin(self) -> float:
+        return ESTIMATORS[self.estimator][1]
 
     @property
     def budgeted(self) -> bool:
