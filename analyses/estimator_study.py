@@ -102,9 +102,9 @@ def table(_args) -> None:
     md += ["", "Pooled over every trial above:", "", "| estimator | mean log10 MSE | wins |", "|---|---|---|"]
     for e in ESTIMATORS:
         md.append(f"| {e} | {np.mean(pooled[e]):.3f} | {wins[e]:.1f} |")
-    merges = sorted({r["merges"] for r in rows})
-    md += ["", f"Merges per trial tokenizer: {', '.join(map(str, merges))}; training text per trial: "
-           f"{', '.join(sorted({f'{r['train_bytes']:,}' for r in rows}))} bytes.", ""]
+    merges = ", ".join(str(m) for m in sorted({r["merges"] for r in rows}))
+    train = ", ".join(f"{b:,}" for b in sorted({r["train_bytes"] for r in rows}))
+    md += ["", f"Merges per trial tokenizer: {merges}; training text per trial: {train} bytes.", ""]
     (RESULTS / "estimator_study.md").write_text("\n".join(md))
     print("\n".join(md))
 
