@@ -6,9 +6,12 @@
 2. LP: 30,000 gpt4o merges over >= 100 categories (the default pack plus second halves of its largest
    categories), constraint generation with a fixed budget: rounds, constraints, seconds per round.
 3. `tok infer-mixture gpt4o`: cold (empty cache) and warm wall time, as a subprocess.
+4. Headline ratio: that cold run against BpeTrainer learning the same 30,000 merges from the same category text
+   (the default pack after its size filter), measured side by side in this run.
+5. Bootstrap: the cost of `--bootstrap 20` against the same run without it, at a stated reduced size.
 
-Usage: python benchmarks/bench_mixture.py [--merges 5000] [--lp-budget 120]
-Writes benchmarks/results/mixture.md.
+Usage: python benchmarks/bench_mixture.py [--merges 5000] [--parts replay,lp,cli,headline,bootstrap]
+Writes benchmarks/results/mixture.md; a run of some parts replaces only those parts' sections.
 """
 
 from __future__ import annotations
@@ -113,47 +116,132 @@ def bench_cli() -> dict:
     return out
 
 
+def bench_headline(cold_s: float | None) -> dict:
+    """BpeTrainer learning 30,000 merges from the default pack's text (what `tok infer-mixture gpt4o` counts)."""
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
+
+    from tokforensics.corpus.categories import load_categories
+    from tokforensics.mixture.settings import DEFAULT_MERGES
+    from tokforensics.tokenizer.view import load_tokenizer
+
+    cats = [c for c in load_categories("default").categories if c.n_bytes >= 50_000]
+    tk = Tokenizer(models.BPE())
+    # GPT-4o's own pretokenizer, so the trainer sees the same pretokens our counting does
+    pattern = load_tokenizer("gpt4o").pattern
+    if pattern:
+        tk.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(pattern), "isolated"),
+                                                    pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    else:
+        tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(vocab_size=256 + DEFAULT_MERGES, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    t0 = time.perf_counter()
+    tk.train_from_iterator([c.text for c in cats], trainer)
+    train_s = time.perf_counter() - t0
+    return {"bytes": sum(c.n_bytes for c in cats), "categories": len(cats), "train_s": train_s,
+            "pretokenizer": "gpt4o regex" if pattern else "GPT-2 byte-level regex",
+            "cold_s": cold_s, "ratio": cold_s / train_s if cold_s else None}
+
+
+def bench_bootstrap(replicates: int = 20, merges: int = 2000, per_category: int = 200_000) -> dict:
+    from tokforensics.mixture.executor import LocalPoolExecutor
+    from tokforensics.mixture.infer import infer_mixture
+    from tokforensics.mixture.settings import MixtureSettings
+    from tokforensics.tokenizer.view import load_tokenizer
+
+    tok = load_tokenizer("gpt4o")
+    out = {"replicates": replicates, "merges": merges, "bytes_per_category": per_category}
+    with tempfile.TemporaryDirectory() as d:
+        os.environ["TOKFORENSICS_CACHE"] = d
+        for b in (0, replicates):
+            settings = MixtureSettings(merges=merges, bytes_per_category=per_category, bootstrap=b, max_rounds=8)
+            t0 = time.perf_counter()
+            infer_mixture(tok, settings=settings, executor=LocalPoolExecutor(2))
+            out[f"b{b}_s"] = time.perf_counter() - t0
+        del os.environ["TOKFORENSICS_CACHE"]
+    out["ratio"] = out[f"b{replicates}_s"] / out["b0_s"]
+    return out
+
+
+def _merge_sections(path: Path, header: list[str], sections: dict[str, list[str]]) -> str:
+    """The results file with these sections replaced (or added), the others kept as they were."""
+    old: dict[str, list[str]] = {}
+    if path.exists():
+        current = None
+        for line in path.read_text().splitlines():
+            if line.startswith("## "):
+                current = line
+                old[current] = []
+            elif current is not None:
+                old[current].append(line)
+    order = list(old) + [k for k in sections if k not in old]
+    body = []
+    for k in order:
+        body += [k, *(sections[k] if k in sections else old[k])]
+    return "\n".join(header + body).rstrip() + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--merges", type=int, default=5000)
     ap.add_argument("--lp-rounds", type=int, default=8)
     ap.add_argument("--exact-size", type=int, default=30_000,
                     help="run the certified solve only where merges x categories is at most this")
-    ap.add_argument("--skip-cli", action="store_true")
+    ap.add_argument("--parts", default="replay,lp,cli,headline,bootstrap")
     args = ap.parse_args()
-    r = bench_replay(args.merges)
-    print(r, flush=True)
-    grid = [(500, 10), (1000, 10), (2000, 10), (500, 30), (5000, None), (10_000, None), (30_000, None)]
-    lps = bench_lp(grid, args.lp_rounds, args.exact_size)
-    cli = {} if args.skip_cli else bench_cli()
-    print(cli, flush=True)
-    lines = [
-        "# Mixture inference speed",
-        "",
-        f"Measured in one run of `python benchmarks/bench_mixture.py --merges {args.merges} --lp-rounds {args.lp_rounds} "
-        f"--exact-size {args.exact_size}` on {platform.machine()}, {os.cpu_count()} CPU cores, Python "
-        f"{platform.python_version()}, numpy {np.__version__}.",
-        "",
-        "## Replay vs BpeTrainer (baseline: `tokenizers` BpeTrainer, Rust, same corpus, same merges)",
-        "",
-        "| corpus bytes | merges | BpeTrainer s | our count s | our replay s | replay / train | (count + replay) / train |",
-        "|---|---|---|---|---|---|---|",
-        f"| {r['corpus_bytes']:,} | {r['merges']:,} | {r['train_s']:.2f} | {r['count_s']:.2f} | {r['replay_s']:.2f} | "
-        f"**{r['ratio_kernel']:.2f}** | {r['ratio_total']:.2f} |",
-        "",
-        "## LP cost against merges and categories (gpt4o, default pack)",
-        "",
-        f"| merges | categories | {args.lp_rounds} rounds s | gap left (of upper bound) | certified solve s |",
-        "|---|---|---|---|---|",
-        *[f"| {x['merges']:,} | {x['categories']} | {x['rounds_s']:.1f} | {100 * x['rounds_gap']:.1f}% | "
-          + (f"{x['exact_s']:.1f}" if x.get("exact_s") is not None else x.get("exact_stop", "–")) + " |" for x in lps],
-        "",
-    ]
+    parts = set(args.parts.split(","))
+    sections: dict[str, list[str]] = {}
+    machine = (f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
+               f"numpy {np.__version__}")
+    run = f"`python benchmarks/bench_mixture.py --parts {args.parts}` on {machine}"
+    if "replay" in parts:
+        r = bench_replay(args.merges)
+        print(r, flush=True)
+        sections["## Replay vs BpeTrainer (baseline: `tokenizers` BpeTrainer, Rust, same corpus, same merges)"] = [
+            "", f"Measured by {run}.", "",
+            "| corpus bytes | merges | BpeTrainer s | our count s | our replay s | replay / train | (count + replay) / train |",
+            "|---|---|---|---|---|---|---|",
+            f"| {r['corpus_bytes']:,} | {r['merges']:,} | {r['train_s']:.2f} | {r['count_s']:.2f} | {r['replay_s']:.2f} | "
+            f"**{r['ratio_kernel']:.2f}** | {r['ratio_total']:.2f} |", ""]
+    if "lp" in parts:
+        grid = [(500, 10), (1000, 10), (2000, 10), (500, 30), (5000, None), (10_000, None), (30_000, None)]
+        lps = bench_lp(grid, args.lp_rounds, args.exact_size)
+        sections["## LP cost against merges and categories (gpt4o, default pack)"] = [
+            "", f"Measured by {run}.", "",
+            f"| merges | categories | {args.lp_rounds} rounds s | gap left (of upper bound) | certified solve s |",
+            "|---|---|---|---|---|",
+            *[f"| {x['merges']:,} | {x['categories']} | {x['rounds_s']:.1f} | {100 * x['rounds_gap']:.1f}% | "
+              + (f"{x['exact_s']:.1f}" if x.get("exact_s") is not None else x.get("exact_stop", "–")) + " |"
+              for x in lps], ""]
+    cli = bench_cli() if parts & {"cli", "headline"} else {}
     if cli:
-        lines += ["## `tok infer-mixture gpt4o` (subprocess, empty cache then warm; the default LP budget)", "",
-                  "| cold s | warm s | cold / BpeTrainer on the same pack |", "|---|---|---|",
-                  f"| {cli['cold']:.1f} | {cli['warm']:.1f} | see docs/mixture.md |", ""]
-    (Path(__file__).parent / "results" / "mixture.md").write_text("\n".join(lines) + "\n")
+        print(cli, flush=True)
+        sections["## `tok infer-mixture gpt4o` (subprocess, empty cache then warm; the default LP budget)"] = [
+            "", f"Measured by {run}.", "", "| cold s | warm s |", "|---|---|",
+            f"| {cli['cold']:.1f} | {cli['warm']:.1f} |", ""]
+    if "headline" in parts:
+        hd = bench_headline(cli.get("cold"))
+        print(hd, flush=True)
+        sections["## Headline ratio: cold `tok infer-mixture gpt4o` / BpeTrainer on the same text"] = [
+            "", f"Measured by {run}, side by side with the cold run above. The issue's bound is 5x, for the "
+            "certified optimum; the run timed here is the default 8-round budget (approximate), so this ratio is a "
+            "lower bound on what the exact default would cost.", "",
+            "| text bytes | categories | BpeTrainer pretokenizer | BpeTrainer 30,000 merges s | cold run s | ratio |",
+            "|---|---|---|---|---|---|",
+            f"| {hd['bytes']:,} | {hd['categories']} | {hd['pretokenizer']} | {hd['train_s']:.1f} | "
+            f"{hd['cold_s']:.1f} | **{hd['ratio']:.2f}** |", ""]
+    if "bootstrap" in parts:
+        bs = bench_bootstrap()
+        print(bs, flush=True)
+        sections["## Cost of `--bootstrap 20`"] = [
+            "", f"Measured by {run}: gpt4o, {bs['merges']:,} merges, default pack sampled to "
+            f"{bs['bytes_per_category']:,} bytes per category, 8 LP rounds, empty cache each time.", "",
+            "| without s | with B = 20 s | ratio |", "|---|---|---|",
+            f"| {bs['b0_s']:.1f} | {bs['b20_s']:.1f} | {bs['ratio']:.1f} |", ""]
+    path = Path(__file__).parent / "results" / "mixture.md"
+    header = ["# Mixture inference speed", "",
+              "Each section says the run that measured it; ratios within a section come from one run.", ""]
+    path.write_text(_merge_sections(path, header, sections))
 
 
 if __name__ == "__main__":

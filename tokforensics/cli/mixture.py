@@ -7,7 +7,14 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from ..errors import UsageError
 from ..mixture.executor import LocalPoolExecutor, SerialExecutor
@@ -35,7 +42,7 @@ class _Bars:
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.progress = Progress(TextColumn("{task.description:<22}"), BarColumn(), TaskProgressColumn(),
-                                 TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=err_console,
+                                 MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
                                  transient=False)
         self.tasks: dict[str, int] = {}
 
@@ -51,9 +58,12 @@ class _Bars:
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
             return
+        stage, _, detail = stage.partition(": ")
+        label = STAGE_LABEL.get(stage, stage)
         if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(STAGE_LABEL.get(stage, stage), total=total or None)
-        self.progress.update(self.tasks[stage], completed=done, total=total or None)
+            self.tasks[stage] = self.progress.add_task(label, total=total or None)
+        self.progress.update(self.tasks[stage], completed=done, total=total or None,
+                             description=f"{label} ({detail})" if detail else label)
 
 
 _FLAGS = {"merges": "--merges", "skip": "--skip", "max_rounds": "--lp-rounds", "time_limit": "--lp-time-limit",

@@ -32,7 +32,9 @@ REPLAY_VERSION = "2"  # 2: counts are sums of per-document counts
 # large one; samples under this size add noise that the LP happily fits. Smaller ones are left out (and said so).
 MIN_CATEGORY_BYTES = 50_000
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# (stage, done, total); a stage may carry a detail after ": " ("solve: 1,234 rows violated ..."), which replaces
+# the stage's previous detail rather than naming a new stage
+Progress = Callable[[str, int, int], None]
 Notify = Callable[[str], None]  # a caveat, said as soon as it is known
 
 
@@ -267,7 +269,12 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     V = vocabulary_span(tok, merge_ids)
     n_bytes = np.array([dc.words.n_bytes for dc in counts], dtype=np.float64)
     budget = settings.max_rounds or 0
-    lp_progress = (lambda r, _rows, _added, _ub, _viol: progress("solve", r, budget)) if progress else None
+
+    def lp_progress(r: int, rows: int, added: int, _ub: float, viol: float) -> None:
+        if progress:
+            state = "checking the certificate" if added == 0 else f"{added:,} rows violated (max {viol:.3g})"
+            progress(f"solve: round {r}, {rows:,} rows, {state}", r, budget)
+
     share, sol, data = solve_shares(trajs, n_bytes, merge_ids, V, settings, lp_progress)
     timing["solve"] = time.perf_counter() - t0
     report = _report(sol, data, settings)
