@@ -1,4 +1,4 @@
-"""Small shared helpers for reading text data: plain, gzip or xz, lines or JSON Lines, strict UTF-8.
+"""Small shared helpers for reading text data: plain, gzip, xz or zstandard, lines or JSON Lines, strict UTF-8.
 
 Everything here streams: no function reads a whole file into memory unless asked to (``read_json``).
 Decoding is strict UTF-8; a bad byte raises :class:`NotUtf8Error` (an ``InputError``) naming the
@@ -102,7 +102,7 @@ def data_root() -> Path:
     return Path(__file__).resolve().parents[2] / "data"
 
 
-COMPRESSED_SUFFIXES = (".gz", ".xz")
+COMPRESSED_SUFFIXES = (".gz", ".xz", ".zst")
 
 
 def is_gzip(path: Path) -> bool:
@@ -111,6 +111,14 @@ def is_gzip(path: Path) -> bool:
 
 def is_xz(path: Path) -> bool:
     return path.suffix.lower() == ".xz"
+
+
+def is_zstd(path: Path) -> bool:
+    return path.suffix.lower() == ".zst"
+
+
+def is_compressed(path: Path) -> bool:
+    return path.suffix.lower() in COMPRESSED_SUFFIXES
 
 
 def inner_suffix(path: Path) -> str:
@@ -122,17 +130,49 @@ def inner_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _open_binary(path: Path) -> io.BufferedIOBase:
+def _zstandard():
+    # optional: only users with .zst corpora need it, and a missing module must read as one line, not a traceback
+    try:
+        import zstandard
+    except ImportError:
+        raise InputError("reading .zst files needs the zstandard package: install zstandard "
+                         "(pip install zstandard), or decompress the file first") from None
+    return zstandard
+
+
+def open_binary(path: Path) -> io.BufferedIOBase:
+    """The decompressed byte stream of a plain, .gz, .xz or .zst file."""
     require_regular(path)
     if is_gzip(path):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     if is_xz(path):
         return lzma.open(path, "rb")  # type: ignore[return-value]
+    if is_zstd(path):
+        zstd = _zstandard()
+        raw = open(path, "rb")
+        try:
+            return zstd.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[return-value]
+        except Exception:
+            raw.close()
+            raise
     return open(path, "rb")
 
 
+def stream_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean a compressed or plain stream is damaged or unreadable."""
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError)
+    try:
+        import zstandard
+    except ImportError:
+        return errors
+    return (*errors, zstandard.ZstdError)
+
+
+_open_binary = open_binary
+
+
 def iter_lines(path: str | Path) -> Iterator[str]:
-    """Yield the lines of a plain, ``.gz`` or ``.xz`` text file, split at ``\\n`` and kept with it, strict UTF-8.
+    """Yield the lines of a plain, ``.gz``, ``.xz`` or ``.zst`` text file, split at ``\\n`` and kept with it, strict UTF-8.
 
     Raises :class:`NotUtf8Error` at the first invalid byte and ``InputError`` for a corrupt gzip/xz stream.
     """
@@ -160,7 +200,7 @@ def iter_lines(path: str | Path) -> Iterator[str]:
                         yield part + "\n"
                 if final:
                     break
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+    except stream_errors() as exc:
         raise InputError(f"{path}: cannot read ({exc}); check that the file is complete and readable") from None
     if pending:
         yield pending

@@ -1,7 +1,8 @@
-"""Where per-category work runs: in this process, or in a local process pool.
+"""Where per-category work runs: in this process, in a local process pool, or on a Dask cluster.
 
-The interface is one method, `map(fn, items)`, so a distributed engine can be plugged in later: `fn`
-must be a module-level function and items plain picklable data (numpy arrays, ints, strings).
+The interface is one method, `map(fn, items)` yielding results in input order: `fn` must be a module-level
+function and items plain picklable data (numpy arrays, ints, strings, paths). Counting jobs name byte ranges of
+files, never text, so on a cluster the workers read the files themselves.
 """
 
 from __future__ import annotations
@@ -70,3 +71,47 @@ class LocalPoolExecutor:
 
 def default_executor(workers: int | None = None) -> Executor:
     return LocalPoolExecutor(workers)
+
+
+class DaskExecutor:
+    """Jobs as tasks of a `distributed.Client`; results gathered in input order."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def map(self, fn, items):
+        items = list(items)
+        if not items:
+            return
+        # pure=False: two jobs with equal arguments are still two jobs (their results are consumed twice)
+        futures = self.client.map(fn, items, pure=False)
+        try:
+            for f in futures:
+                yield f.result()
+        finally:
+            self.client.cancel(futures)
+
+
+def as_executor(obj) -> Executor:
+    """An Executor as given, or a `distributed.Client` wrapped as one (so a Python caller can pass a client)."""
+    if hasattr(obj, "submit") and hasattr(obj, "gather") and hasattr(obj, "scheduler_info"):
+        return DaskExecutor(obj)
+    if not hasattr(obj, "map"):
+        raise TypeError(f"executor must have a map(fn, items) method or be a distributed.Client, not {type(obj)!r}")
+    return obj
+
+
+def dask_executor(address: str) -> DaskExecutor:
+    """Connect to a running Dask scheduler (tcp://HOST:PORT); errors are one-line UsageErrors."""
+    from ..errors import UsageError
+
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError('--scheduler needs Dask: pip install "tokforensics[dist]" (adds dask[distributed])') from None
+    try:
+        client = Client(address, timeout="20s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {address} ({exc}); start it with "
+                         "`dask scheduler` and give its tcp://HOST:PORT") from None
+    return DaskExecutor(client)
