@@ -91,6 +91,9 @@ class DaskExecutor:
         finally:
             self.client.cancel(futures)
 
+    def close(self) -> None:
+        self.client.close()
+
 
 def as_executor(obj) -> Executor:
     """An Executor as given, or a `distributed.Client` wrapped as one (so a Python caller can pass a client)."""

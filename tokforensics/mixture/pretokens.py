@@ -166,27 +166,25 @@ class RangeCounts:
 
 @dataclass(frozen=True)
 class CountJob:
-    """One byte range to count. threshold: keep documents whose key is at most it (None: all); size_cap: and whose
-    size is at most it. blocks > 1: also count per block (key's high 32 bits mod blocks)."""
+    """One byte range to count. kept: sorted keys of the documents to count (None: all). blocks > 1: also count per
+    block (a document's block is its key's high 32 bits mod blocks)."""
 
     range: FileRange
     spec: PretokenizerSpec
-    threshold: int | None = None
-    size_cap: int | None = None
+    kept: np.ndarray | None = None
     blocks: int = 1
 
 
 def _selected(job: CountJob, batch) -> tuple[list[str], np.ndarray, np.ndarray | None]:
     keys = None
-    if job.threshold is not None or job.blocks > 1:
+    if job.kept is not None or job.blocks > 1:
         keys = document_keys(batch.offsets, job.range.salt)
-    if job.threshold is None:
+    if job.kept is None:
         return batch.texts, batch.sizes, keys
-    if job.threshold < 0:  # no document fits the budget
+    if not len(job.kept):
         return [], batch.sizes[:0], keys[:0]
-    mask = keys <= np.uint64(job.threshold)
-    if job.size_cap is not None:
-        mask &= batch.sizes <= job.size_cap
+    at = np.minimum(np.searchsorted(job.kept, keys), len(job.kept) - 1)
+    mask = job.kept[at] == keys
     return list(compress(batch.texts, mask.tolist())), batch.sizes[mask], keys[mask]
 
 

@@ -5,9 +5,9 @@ Nothing here holds a category's text: workers (local processes or Dask workers) 
 themselves and send back pretoken tables, whose size is the number of distinct pretokens, not the corpus.
 
 Sampling (`bytes_per_category`) keeps whole documents: each document has a seeded 64-bit key (its file's salt
-mixed with its byte offset); the kept set is the longest run of documents in key order whose sizes fit the budget
-(documents larger than the budget are never kept). A first pass reads only keys and sizes, so memory stays at
-16 bytes per document.
+mixed with its byte offset); documents are taken in key order, each one that still fits the budget is kept, and the
+rest are skipped. A first pass reads only keys and sizes (16 bytes per document); the count pass gets the sorted
+kept keys (8 bytes per kept document).
 
 Bootstrap: per-document counts of a streamed corpus would be as large as the corpus, so documents are dealt into
 BOOTSTRAP_BLOCKS seeded blocks per category (a document's block is its key's high 32 bits modulo the count) and
@@ -17,7 +17,6 @@ replicates resample blocks; a category with fewer documents than blocks has abou
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,7 +66,7 @@ class StreamedCategory:
     files: tuple[str, ...]
     digests: tuple[str, ...]
     salts: tuple[int, ...]
-    threshold: int | None  # documents with a key above it are left out (sampling); None: all
+    selection: str | None  # hash of the kept keys (sampling); None: every document
     table_keys: tuple[str, ...]  # one cached pretoken table per file
 
 
@@ -79,7 +78,7 @@ class StreamPlan:
     warnings: list[str]
     spec: PretokenizerSpec
     blocks: int
-    size_cap: int | None
+    kept: list[np.ndarray | None]  # per category: sorted keys of the sampled documents (None: all)
 
 
 def _digest_job(path: str) -> str:
@@ -137,15 +136,26 @@ def _keys_job(fr: FileRange) -> tuple[np.ndarray, np.ndarray] | tuple[str, str]:
         return ("input", str(exc))
 
 
-def _threshold(keys: np.ndarray, sizes: np.ndarray, budget: int) -> int | None:
-    """The largest key of the longest key-ordered run of documents that fits `budget` (None: everything fits)."""
-    fits = sizes <= budget
-    if fits.all() and int(sizes.sum()) <= budget:
+def _select(keys: np.ndarray, sizes: np.ndarray, budget: int) -> np.ndarray | None:
+    """The sorted keys of the documents kept under `budget` (None: everything fits)."""
+    if int(sizes.sum()) <= budget:
         return None
-    keys, sizes = keys[fits], sizes[fits]
     order = np.argsort(keys, kind="stable")
-    n = int(np.searchsorted(np.cumsum(sizes[order]), budget, side="right"))
-    return -1 if n == 0 else int(keys[order[n - 1]])
+    cum = np.cumsum(sizes[order])
+    n = int(np.searchsorted(cum, budget, side="right"))  # the run that fits as a whole: no loop over it
+    kept = [order[:n]]
+    left = budget - (int(cum[n - 1]) if n else 0)
+    smallest = int(sizes.min())
+    tail = []
+    for i in order[n:].tolist():  # then each later document that still fits
+        if left < smallest:
+            break
+        s = int(sizes[i])
+        if s <= left:
+            tail.append(i)
+            left -= s
+    kept.append(np.asarray(tail, np.int64))
+    return np.sort(keys[np.concatenate(kept)])
 
 
 def is_user_dir(spec: str | Path) -> bool:
@@ -159,7 +169,7 @@ def is_user_dir(spec: str | Path) -> bool:
 
 def plan_user_dir(tok: Tokenizer, root: Path, *, budget: int | None, seed: int, bootstrap: bool,
                   executor: Executor, progress: Progress | None = None) -> StreamPlan:
-    root = Path(root).expanduser()
+    root = Path(root).expanduser().absolute()  # workers elsewhere resolve no relative path
     found, warnings = discover_user_dir(root)
     if not found:
         raise InputError(f"{root}: no category files found")
@@ -173,33 +183,36 @@ def plan_user_dir(tok: Tokenizer, root: Path, *, budget: int | None, seed: int, 
         rels = [p.name if p == base else p.relative_to(base).as_posix() for p in cf.files]
         salts = [_salt(seed, cf.name, r) for r in rels]
         cats_files.append((cf, [str(p) for p in cf.files], salts))
-    thresholds = _thresholds(cats_files, digest_of, budget, seed, executor, progress, warnings) if budget else \
+    selections = _selections(cats_files, digest_of, budget, seed, executor, progress) if budget else \
         [None] * len(found)
     cats = []
-    for (cf, files, salts), thr in zip(cats_files, thresholds, strict=True):
+    kept: list[np.ndarray | None] = []
+    for (cf, files, salts), sel in zip(cats_files, selections, strict=True):
+        thr = None if sel is None else hashlib.sha256(sel.tobytes()).hexdigest()
         group = cf.group or default_group(cf.name)
         script = cf.script or ("code" if group == "code" else detect_script(head_text(list(cf.files))))
         keyed_salts = [s if (thr is not None or blocks > 1) else 0 for s in salts]
         table_keys = tuple(
             cache.key_of("pretoken-table", STREAM_VERSION, spec.fingerprint, digest_of[f], inner_suffix(Path(f)),
-                         thr, budget if thr is not None else None, blocks, s)
+                         thr, blocks, s)
             for f, s in zip(files, keyed_salts, strict=True))
         cats.append(StreamedCategory(cf.name, group, script, f"user files: {cf.where}", cf.display_name,
                                      tuple(files), tuple(digest_of[f] for f in files), tuple(salts), thr, table_keys))
-    return StreamPlan(root.name, f"user directory {root}", cats, warnings, spec, blocks, budget)
+        kept.append(sel)
+    return StreamPlan(root.name, f"user directory {root}", cats, warnings, spec, blocks, kept)
 
 
-def _thresholds(cats_files, digest_of, budget, seed, executor, progress, warnings) -> list[int | None]:
-    out: list[int | None] = [None] * len(cats_files)
+def _selections(cats_files, digest_of, budget, seed, executor, progress) -> list[np.ndarray | None]:
+    out: list[np.ndarray | None] = [None] * len(cats_files)
     todo = []
     paths = []
     for i, (cf, files, _) in enumerate(cats_files):
-        path = cache.entry_path("stream", cache.key_of("threshold", STREAM_VERSION, [digest_of[f] for f in files],
-                                                       seed, cf.name, budget, [Path(f).name for f in files]), ".json")
+        path = cache.entry_path("stream", cache.key_of("selection", STREAM_VERSION, [digest_of[f] for f in files],
+                                                       seed, cf.name, budget, [Path(f).name for f in files]), ".npz")
         paths.append(path)
-        entry = cache.read_entry(path, lambda b: json.loads(b.decode())) if path.exists() else None
-        if isinstance(entry, dict) and "threshold" in entry:
-            out[i] = entry["threshold"]
+        entry = _selection_entry(path)
+        if entry is not None:
+            out[i] = entry[0]
         else:
             todo.append(i)
     jobs, owner = [], []
@@ -224,12 +237,24 @@ def _thresholds(cats_files, digest_of, budget, seed, executor, progress, warning
     for i in todo:
         keys = np.concatenate([k for k, _ in parts[i]]) if parts[i] else np.zeros(0, np.uint64)
         sizes = np.concatenate([s for _, s in parts[i]]) if parts[i] else np.zeros(0, np.int64)
-        out[i] = _threshold(keys, sizes, budget)
+        out[i] = _select(keys, sizes, budget)
         try:
-            cache.write_bytes_atomic(paths[i], json.dumps({"threshold": out[i]}).encode())
+            with cache.atomic_writer(paths[i], "wb") as f:
+                np.savez(f, all=np.array(out[i] is None), kept=np.zeros(0, np.uint64) if out[i] is None else out[i])
         except OSError:
             pass
     return out
+
+
+def _selection_entry(path: Path) -> tuple[np.ndarray | None] | None:
+    if not path.exists():
+        return None
+    try:
+        with np.load(path) as z:
+            return (None if bool(z["all"]) else z["kept"].astype(np.uint64),)
+    except Exception as exc:  # noqa: BLE001 -- any damage means "sample again"
+        cache.discard(path, exc.__class__.__name__)
+        return None
 
 
 def _range_bytes(fr: FileRange) -> int:
@@ -272,8 +297,7 @@ def count_plan(plan: StreamPlan, executor: Executor, progress: Progress | None =
                 tables[key] = rc
                 continue
             for fr in file_ranges(Path(f), salt):
-                jobs.append(CountJob(fr, plan.spec, c.threshold, plan.size_cap if c.threshold is not None else None,
-                                     plan.blocks))
+                jobs.append(CountJob(fr, plan.spec, plan.kept[ci], plan.blocks))
                 owner.append((ci, fi))
     # largest first: the last job to finish is a small one, so two workers end together
     order = sorted(range(len(jobs)), key=lambda j: -_range_bytes(jobs[j].range))
@@ -315,7 +339,7 @@ def count_plan(plan: StreamPlan, executor: Executor, progress: Progress | None =
         if rc.n_bytes == 0 or all(not p.strip() for p in rc.pieces):
             raise InputError(f"category {c.name!r} is empty ({where}); add UTF-8 text to it or remove it")
         if rc.n_bytes < MIN_CATEGORY_BYTES:
-            hint = "raise bytes_per_category" if c.threshold is not None else "add more text or remove it"
+            hint = "raise bytes_per_category" if c.selection is not None else "add more text or remove it"
             raise InputError(f"category {c.name!r} has only {rc.n_bytes} bytes of text ({where}), too small to "
                              f"count (need at least {MIN_CATEGORY_BYTES}); {hint}")
         out.append(rc)
