@@ -165,7 +165,7 @@ def infer_mixture_cmd(
         except UsageError as exc:
             raise _flagged(exc) from None
         finally:
-            if scheduler is not None:
+            if hasattr(executor, "close"):
                 executor.close()
     payload = to_jsonable(res)
     if out is not None:

@@ -51,22 +51,41 @@ class LocalPoolExecutor:
     """A process pool; results come back in input order.
 
     It never starts more processes than there are usable cores or items: more only thrash memory (each replay
-    worker holds a category's words and index).
+    worker holds a category's words and index). The pool outlives one `map`, so hashing, counting and replay
+    share one start-up of the workers (each imports numpy, the tokenizer libraries and the Numba kernel).
     """
 
     def __init__(self, workers: int | None = None):
         if workers is not None and workers < 1:
             raise ValueError("workers must be at least 1")
         self.workers = min(workers or 8, usable_cores())
+        self._pool: ProcessPoolExecutor | None = None
 
     def map(self, fn, items):
         items = list(items)
-        workers = min(self.workers, len(items))
-        if workers <= 1:
+        if min(self.workers, len(items)) <= 1:
             yield from SerialExecutor().map(fn, items)
             return
-        with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent) as pool:
-            yield from pool.map(fn, items)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_die_with_parent)
+        ok = False
+        try:
+            yield from self._pool.map(fn, items)
+            ok = True
+        finally:
+            if not ok:  # an error or an abandoned map: do not leave work running behind the caller
+                self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 -- interpreter shutdown: nothing left to tell
+            pass
 
 
 def default_executor(workers: int | None = None) -> Executor:

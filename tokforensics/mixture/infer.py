@@ -203,7 +203,9 @@ def replay_counts(tok: Tokenizer, counts: list[DocumentCounts], keys: list[str],
 
 def _streamed_counts(tok: Tokenizer, plan: streaming.StreamPlan, merge_ids: np.ndarray, executor: Executor,
                      progress: Progress | None, notes: list[str], min_bytes: int | None):
-    """A user directory's categories counted by streaming: (kept categories, trajectories, counts, documents)."""
+    """A user directory's categories counted by streaming: (kept categories, trajectories, counts, documents,
+    seconds counting)."""
+    t0 = time.perf_counter()
     tables = streaming.count_plan(plan, executor, progress, notes)
     cats = list(plan.categories)
     if min_bytes:
@@ -216,9 +218,10 @@ def _streamed_counts(tok: Tokenizer, plan: streaming.StreamPlan, merge_ids: np.n
     if len(cats) < 2:
         raise InputError(f"{plan.name}: need at least two categories to infer a mixture (found {len(cats)})")
     counts = [streaming.table_document_counts(tok, t, plan.blocks) for t in tables]
+    t_count = time.perf_counter() - t0
     keys = [streaming.counts_key(tok, c) for c in cats]
     trajs = replay_counts(tok, counts, keys, merge_ids, executor, progress)
-    return cats, trajs, counts, [t.n_docs for t in tables]
+    return cats, trajs, counts, [t.n_docs for t in tables], t_count
 
 
 # ------------------------------------------------------------------------------------------------ solving
@@ -290,8 +293,10 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     t0 = time.perf_counter()
     if streamed:
         said = len(notes)
-        cat_list, trajs, counts, documents = _streamed_counts(tok, pack, merge_ids, executor, progress, notes,
-                                                              settings.min_category_bytes)
+        cat_list, trajs, counts, documents, t_count = _streamed_counts(tok, pack, merge_ids, executor, progress,
+                                                                       notes, settings.min_category_bytes)
+        timing["count"] = t_count
+        timing["replay"] = time.perf_counter() - t0 - t_count
         for note in notes[said:]:
             if notify:
                 notify(note)
@@ -323,7 +328,7 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
         intervals, group_iv, boot = _bootstrap(cat_list, counts, merge_ids, V, settings, executor, sol.alpha,
                                                progress)
         timing["bootstrap"] = time.perf_counter() - t0
-    timing["total"] = sum(v for v in timing.values() if isinstance(v, float))
+    timing["total"] = sum(v for k, v in timing.items() if isinstance(v, float) and k not in ("count", "replay"))
 
     cats = [CategoryShare(c.name, c.group, c.script, float(s), float(a), int(dc.words.n_bytes), int(tr.total_pairs),
                           int(nd), c.source, None if intervals is None else intervals[i])

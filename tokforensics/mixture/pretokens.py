@@ -99,11 +99,26 @@ def splitter(spec: PretokenizerSpec):
     return fn
 
 
+# The contraction alternatives lead GPT-2-family patterns and are tried at every position; with the quote factored
+# out they are tried only after a quote. Same alternatives in the same order after the same prefix: the same
+# matches (tested), and findall is about 1.5x faster on English.
+_CONTRACTIONS = {"'s|'t|'re|'ve|'m|'ll|'d": "'(?:s|t|re|ve|m|ll|d)"}
+
+
+def fast_pattern(pattern: str) -> str:
+    for slow, fast in _CONTRACTIONS.items():
+        if pattern.startswith(slow + "|"):
+            return fast + pattern[len(slow):]
+        if pattern.startswith(f"(?i:{slow})|"):
+            return f"(?i:{fast})" + pattern[len(slow) + 5:]
+    return pattern
+
+
 def _build(spec: PretokenizerSpec):
     if spec.kind == "regex":
         import regex
 
-        findall = regex.compile(spec.pattern).findall
+        findall = regex.compile(fast_pattern(spec.pattern)).findall
         if not spec.nfc:
             return findall
         from tokenizers import normalizers
