@@ -16,6 +16,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Column
 from rich.text import Text
 
 from ..errors import UsageError
@@ -62,7 +63,8 @@ class _Bars:
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.progress = Progress(TextColumn("{task.description:<22}"), BarColumn(), TaskProgressColumn(),
-                                 _Amount(), TimeElapsedColumn(), console=err_console, transient=False)
+                                 _Amount(table_column=Column(no_wrap=True)), TimeElapsedColumn(), console=err_console,
+                                 transient=False)
         self.tasks: dict[str, int] = {}
 
     def __enter__(self):

@@ -148,14 +148,48 @@ def open_binary(path: Path) -> io.BufferedIOBase:
     if is_xz(path):
         return lzma.open(path, "rb")  # type: ignore[return-value]
     if is_zstd(path):
-        zstd = _zstandard()
-        raw = open(path, "rb")
-        try:
-            return zstd.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[return-value]
-        except Exception:
-            raw.close()
-            raise
+        return _ZstdReader(path, _zstandard())  # type: ignore[return-value]
     return open(path, "rb")
+
+
+class _ZstdReader:
+    """Decompressed bytes of a .zst file, frame after frame. zstandard's stream_reader ends quietly at a cut-off
+    frame; this raises, so a truncated file is an error and not a silently shorter corpus."""
+
+    def __init__(self, path: Path, zstd):
+        self._zstd = zstd
+        self._raw = open(path, "rb")
+        self._obj = zstd.ZstdDecompressor().decompressobj()
+        self._buf = b""
+        self._started = False
+
+    def read(self, n: int = -1) -> bytes:
+        while n < 0 or len(self._buf) < n:
+            chunk = self._raw.read(1 << 20)
+            if not chunk:
+                if self._started and not self._obj.eof:
+                    raise self._zstd.ZstdError("the last frame is cut off (truncated file)")
+                break
+            while chunk:
+                if self._obj.eof:  # a new frame starts in the rest of this chunk
+                    self._obj = self._zstd.ZstdDecompressor().decompressobj()
+                self._started = True
+                self._buf += self._obj.decompress(chunk)
+                chunk = self._obj.unused_data if self._obj.eof else b""
+        if n < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+    def close(self) -> None:
+        self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def stream_errors() -> tuple[type[BaseException], ...]:

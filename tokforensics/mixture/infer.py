@@ -305,6 +305,8 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
         trajs, counts = category_trajectories(tok, [c.units() for c in cat_list], merge_ids, executor, progress)
         documents = [dc.n_docs for dc in counts]
     timing["count_and_replay"] = time.perf_counter() - t0
+    if hasattr(executor, "release"):
+        executor.release()
     for c, tr in zip(cat_list, trajs, strict=True):
         if tr.total_pairs == 0:
             raise InputError(f"category '{c.name}' has no pairs to count under '{tok.name}'; give it more text")
