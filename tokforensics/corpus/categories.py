@@ -6,7 +6,9 @@ shipped pack (``data/corpora/mixture/<name>/pack.json``) or a user directory, an
 down to ``bytes_per_category`` with a seeded, streaming sampler.
 
 User directories hold one file or one folder per category: ``.txt`` (units are lines) or ``.jsonl`` (units
-are the ``text`` field of each line), either optionally compressed (``.gz`` or ``.xz``). The category name is the file name without
+are the ``text`` field of each line), either optionally compressed (``.gz``, ``.xz`` or ``.zst``).
+``infer_mixture`` streams user directories (mixture/streaming.py, from ``discover_user_dir``) and never
+calls ``load_categories`` on them; ``load_categories`` still reads them whole for other callers. The category name is the file name without
 those suffixes, or the folder name. Groups: ``en``/``english`` and ``en-<domain>`` -> ``english``, a known programming language
 name -> ``code``, anything else -> ``non_english``; an optional ``categories.json`` overrides that:
 ``{"tr": "non_english", "notes": {"group": "english", "script": "Latn"}}``.
