@@ -195,3 +195,18 @@ def test_bad_files_are_one_line_errors(tmp_path, fresh_cache):
     with pytest.raises(InputError, match='no string "text" field'):
         streaming.count_plan(streaming.plan_user_dir(tok, d, budget=None, seed=0, bootstrap=False,
                                                      executor=SerialExecutor()), SerialExecutor())
+
+
+def test_cached_result_and_documents_of_a_streamed_directory(corpus, fresh_cache):
+    from tokforensics.mixture.infer import cached_result, infer_mixture
+    from tokforensics.mixture.settings import MixtureSettings
+
+    tok = load_tokenizer("gpt2")
+    settings = MixtureSettings(merges=200, max_rounds=2)
+    assert cached_result(tok, corpus, settings) is None
+    res = infer_mixture(tok, corpus, settings, SerialExecutor())
+    again = cached_result(tok, corpus, settings)
+    assert again is not None and [c.share for c in again.categories] == [c.share for c in res.categories]
+    docs = {c.name: c.documents for c in res.categories}
+    assert docs["en"] == len(list(iter_units(corpus / "en.txt")))
+    assert res.timing["count"] >= 0 and res.timing["replay"] >= 0
