@@ -62,13 +62,13 @@ def test_bad_file_in_streamed_directory(case, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.setenv("TOKFORENSICS_CACHE", str(cache))
     before = tree(cats)
-    run = run_in(tmp_path, "-q", "infer-mixture", "gpt2", "-c", str(cats), "--merges", "200")
+    run = run_in(tmp_path, "infer-mixture", "gpt2", "-c", str(cats), "--merges", "200")
     assert_clean_failure(run, *needles)
     assert tree(cats) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "cats"] or not (tmp_path / "cache").exists()
     _cache_entries_whole(cache)
     # the same bad input fails the same way on a second run (nothing half-stored was taken for a result)
-    again = run_in(tmp_path, "-q", "infer-mixture", "gpt2", "-c", str(cats), "--merges", "200")
+    again = run_in(tmp_path, "infer-mixture", "gpt2", "-c", str(cats), "--merges", "200")
     assert_clean_failure(again, *needles)
 
 

@@ -74,6 +74,8 @@ class _Bars:
 
     def __exit__(self, *exc):
         if self.enabled:
+            if exc[0] is not None:  # bad input found mid-run: the error line alone is the output, not half bars
+                self.progress.live.transient = True
             self.progress.__exit__(*exc)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
