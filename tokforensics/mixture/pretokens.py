@@ -4,8 +4,9 @@ that counts one byte range of a file with it.
 The hot path is C from end to end: ``regex`` findall (or the tokenizer library's own splitter) per document, chained
 into one ``collections.Counter`` update; Python runs once per document and once per distinct pretoken, never per
 pretoken. Tokenizers whose pretokenizer is one regex Split before ByteLevel (tiktoken files, GPT-2-style
-tokenizer.json) split with the `regex` module; measured against the tokenizers pre_tokenize_str path on the same
-text it is 4-8x faster, and it gives the same pieces (tests/test_mixture_streaming.py checks both on hostile text).
+tokenizer.json) split with the `regex` module: on the same text it was 4-5x faster than the tokenizers
+pre_tokenize_str path (docs/scale.md), and it gives the same pieces (tests/test_mixture_streaming.py checks both on
+hostile text).
 
 A table is keyed by the spec's fingerprint, not by the tokenizer: GPT-4's cl100k and Llama 3 share one regex, so
 one count serves both; the tokenizer-specific step (pieces -> base-symbol ids) comes after, in streaming.py.
