@@ -6,18 +6,21 @@ import json
 from pathlib import Path
 
 import typer
+from rich import filesize
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Column
+from rich.text import Text
 
 from ..errors import UsageError
-from ..mixture.executor import LocalPoolExecutor, SerialExecutor
+from ..mixture.executor import LocalPoolExecutor, SerialExecutor, dask_executor
 from ..mixture.infer import infer_mixture
 from ..mixture.settings import DEFAULT_ESTIMATOR, ESTIMATORS, MixtureSettings
 from ..outputs import check_destination, write_output
@@ -29,7 +32,25 @@ experiment_app = typer.Typer(help="Controlled experiments that validate the meth
 app.add_typer(experiment_app, name="experiment")
 
 STAGE_LABEL = {"pretokenize": "pretokenize + count", "replay": "replay merges", "solve": "LP rounds",
-               "bootstrap": "bootstrap replicates"}
+               "bootstrap": "bootstrap replicates", "hash": "hash files", "sample": "sample documents",
+               "count": "pretokenize + count"}
+BYTE_STAGES = frozenset({"hash", "sample", "count"})  # their (done, total) are bytes
+
+
+class _Amount(ProgressColumn):
+    """done/total, in bytes with throughput and time left for the byte stages."""
+
+    def render(self, task) -> Text:
+        if not task.fields.get("bytes"):
+            return Text(f"{task.completed:g}/{task.total:g}" if task.total else f"{task.completed:g}")
+        total = filesize.decimal(int(task.total)) if task.total else "?"
+        out = f"{filesize.decimal(int(task.completed))}/{total}"
+        speed = task.finished_speed or task.speed
+        if speed:
+            out += f" {filesize.decimal(int(speed))}/s"
+            if task.total and not task.finished:
+                out += f" ETA {int((task.total - task.completed) / speed)}s"
+        return Text(out)
 # The default LP budget: deterministic across machines. The exact optimum (--lp-rounds 0) of the 30,000-merge
 # problem on the default pack is not reachable in minutes yet (docs/mixture.md), so the default is labelled
 # APPROXIMATE wherever it is shown.
@@ -42,7 +63,7 @@ class _Bars:
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.progress = Progress(TextColumn("{task.description:<22}"), BarColumn(), TaskProgressColumn(),
-                                 MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                                 _Amount(table_column=Column(no_wrap=True)), TimeElapsedColumn(), console=err_console,
                                  transient=False)
         self.tasks: dict[str, int] = {}
 
@@ -53,6 +74,8 @@ class _Bars:
 
     def __exit__(self, *exc):
         if self.enabled:
+            if exc[0] is not None:  # bad input found mid-run: the error line alone is the output, not half bars
+                self.progress.live.transient = True
             self.progress.__exit__(*exc)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -61,7 +84,7 @@ class _Bars:
         stage, _, detail = stage.partition(": ")
         label = STAGE_LABEL.get(stage, stage)
         if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(label, total=total or None)
+            self.tasks[stage] = self.progress.add_task(label, total=total or None, bytes=stage in BYTE_STAGES)
         self.progress.update(self.tasks[stage], completed=done, total=total or None,
                              description=f"{label} ({detail})" if detail else label)
 
@@ -110,6 +133,10 @@ def infer_mixture_cmd(
     min_category_bytes: int = typer.Option(None, "--min-category-bytes",
                                            help="Leave out categories with less text than this "
                                                 "(default 50,000 for shipped packs, 0 for your own directory)."),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Run counting and replay on this Dask cluster (tcp://HOST:PORT); its workers "
+                                       "read the category files themselves, so give a path they share. "
+                                       'Needs pip install "tokforensics[dist]".'),
     top: int = typer.Option(25, "--top", min=1, max=10_000, help="Categories shown in the table."),
     out: Path = typer.Option(None, "--out", "-o", help="Also write the JSON result to this file."),
 ) -> None:
@@ -127,7 +154,12 @@ def infer_mixture_cmd(
     if out is not None:
         check_destination(out, "--out")
     tok = load_tokenizer(tokenizer)
-    executor = SerialExecutor() if workers == 1 else LocalPoolExecutor(workers or None)
+    if scheduler is not None:
+        if workers:
+            raise UsageError("--workers and --scheduler exclude each other: the cluster has its own workers")
+        executor = dask_executor(scheduler)
+    else:
+        executor = SerialExecutor() if workers == 1 else LocalPoolExecutor(workers or None)
 
     def notify(msg: str) -> None:
         if not State.quiet:
@@ -138,6 +170,9 @@ def infer_mixture_cmd(
             res = infer_mixture(tok, categories, settings=settings, executor=executor, progress=bars, notify=notify)
         except UsageError as exc:
             raise _flagged(exc) from None
+        finally:
+            if hasattr(executor, "close"):
+                executor.close()
     payload = to_jsonable(res)
     if out is not None:
         write_output(out, json.dumps(payload, ensure_ascii=False, indent=1) + "\n", "--out")

@@ -6,7 +6,9 @@ shipped pack (``data/corpora/mixture/<name>/pack.json``) or a user directory, an
 down to ``bytes_per_category`` with a seeded, streaming sampler.
 
 User directories hold one file or one folder per category: ``.txt`` (units are lines) or ``.jsonl`` (units
-are the ``text`` field of each line), either optionally compressed (``.gz`` or ``.xz``). The category name is the file name without
+are the ``text`` field of each line), either optionally compressed (``.gz``, ``.xz`` or ``.zst``).
+``infer_mixture`` streams user directories (mixture/streaming.py, from ``discover_user_dir``) and never
+calls ``load_categories`` on them; ``load_categories`` still reads them whole for other callers. The category name is the file name without
 those suffixes, or the folder name. Groups: ``en``/``english`` and ``en-<domain>`` -> ``english``, a known programming language
 name -> ``code``, anything else -> ``non_english``; an optional ``categories.json`` overrides that:
 ``{"tr": "non_english", "notes": {"group": "english", "script": "Latn"}}``.
@@ -32,7 +34,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tokforensics.corpus.textio import NotUtf8Error, data_root, inner_suffix, iter_units, require_regular
+from tokforensics.corpus.textio import (
+    COMPRESSED_SUFFIXES,
+    NotUtf8Error,
+    data_root,
+    inner_suffix,
+    iter_units,
+    require_regular,
+)
 from tokforensics.errors import InputError, UsageError
 
 GROUPS = ("english", "code", "non_english")
@@ -299,8 +308,10 @@ def _load_pack(name: str, budget: int | None, seed: int) -> CategoryPack:
 def _category_name(path: Path) -> str | None:
     """Category name of a top-level file, or None when the file is not a text/JSON Lines file."""
     name = path.name
-    if name.lower().endswith((".gz", ".xz")):
-        name = name[:-3]
+    for comp in COMPRESSED_SUFFIXES:
+        if name.lower().endswith(comp):
+            name = name[: -len(comp)]
+            break
     for suffix in TEXT_SUFFIXES:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)] or None
@@ -333,7 +344,20 @@ def _load_overrides(root: Path, warnings: list[str]) -> dict[str, dict]:
     return out
 
 
-def _load_user_dir(root: Path, budget: int | None, seed: int) -> CategoryPack:
+@dataclass(frozen=True)
+class CategoryFiles:
+    """A category of a user directory before any text is read: where it lives and its files, sorted."""
+
+    name: str
+    where: str
+    files: tuple[Path, ...]
+    group: str | None  # from categories.json; None: decided by name
+    script: str | None
+    display_name: str
+
+
+def discover_user_dir(root: Path) -> tuple[list[CategoryFiles], list[str]]:
+    """The categories of a user directory and the notes about what was ignored; reads no text."""
     warnings: list[str] = []
     overrides = _load_overrides(root, warnings)
     found: dict[str, tuple[str, list[Path]]] = {}
@@ -346,14 +370,14 @@ def _load_user_dir(root: Path, budget: int | None, seed: int) -> CategoryPack:
             ignored = [p for p in entry.rglob("*") if p.is_file() and not _is_data_file(p)
                        and not p.name.startswith(".")]
             for p in ignored[:5]:
-                warnings.append(f"ignored {p}: not .txt/.jsonl (optionally .gz/.xz)")
+                warnings.append(f"ignored {p}: not .txt/.jsonl (optionally .gz/.xz/.zst)")
             if not files:
                 warnings.append(f"ignored folder {entry}: no .txt/.jsonl files in it")
                 continue
         else:
             name = _category_name(entry)
             if name is None:
-                warnings.append(f"ignored {entry}: not .txt/.jsonl (optionally .gz/.xz)")
+                warnings.append(f"ignored {entry}: not .txt/.jsonl (optionally .gz/.xz/.zst)")
                 continue
             files = [entry]
         if name in found:
@@ -361,24 +385,33 @@ def _load_user_dir(root: Path, budget: int | None, seed: int) -> CategoryPack:
                              "merge them into one file or folder")
         found[name] = (str(entry), files)
     if not found:
-        raise InputError(f"{root}: no category files found; put one .txt or .jsonl file (optionally .gz/.xz), "
+        raise InputError(f"{root}: no category files found; put one .txt or .jsonl file (optionally .gz/.xz/.zst), "
                          "or one folder of them, per category in it")
     for key in overrides:
         if key not in found:
             warnings.append(f"categories.json names {key!r}, which is not a category in {root}")
-    categories = []
+    out = []
     for name, (where, files) in found.items():
-        text, n_units, used, ends = _sample_files(name, files, budget, seed, warnings)
+        over = overrides.get(name, {})
+        out.append(CategoryFiles(name=name, where=where, files=tuple(files), group=over.get("group"),
+                                 script=over.get("script"), display_name=over.get("display_name", name)))
+    return out, warnings
+
+
+def _load_user_dir(root: Path, budget: int | None, seed: int) -> CategoryPack:
+    found, warnings = discover_user_dir(root)
+    categories = []
+    for cf in found:
+        name, where = cf.name, cf.where
+        text, n_units, used, ends = _sample_files(name, list(cf.files), budget, seed, warnings)
         if not used:
             raise InputError(f"category {name!r} has no usable text: every file was skipped as not UTF-8 "
                              f"({where}); convert it to UTF-8")
         _check_size(name, text, where, budget)
-        over = overrides.get(name, {})
-        group = over.get("group") or default_group(name)
-        script = over.get("script") or ("code" if group == "code" else detect_script(text))
+        group = cf.group or default_group(name)
+        script = cf.script or ("code" if group == "code" else detect_script(text))
         categories.append(Category(name=name, group=group, script=script, text=text,
                                    n_bytes=len(text.encode("utf-8")), source=f"user files: {where}",
-                                   display_name=over.get("display_name", name), n_units=n_units,
-                                   unit_ends=ends))
+                                   display_name=cf.display_name, n_units=n_units, unit_ends=ends))
     return CategoryPack(name=root.name, source=f"user directory {root}", categories=categories,
                         warnings=warnings)

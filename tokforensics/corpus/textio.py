@@ -1,4 +1,4 @@
-"""Small shared helpers for reading text data: plain, gzip or xz, lines or JSON Lines, strict UTF-8.
+"""Small shared helpers for reading text data: plain, gzip, xz or zstandard, lines or JSON Lines, strict UTF-8.
 
 Everything here streams: no function reads a whole file into memory unless asked to (``read_json``).
 Decoding is strict UTF-8; a bad byte raises :class:`NotUtf8Error` (an ``InputError``) naming the
@@ -102,7 +102,7 @@ def data_root() -> Path:
     return Path(__file__).resolve().parents[2] / "data"
 
 
-COMPRESSED_SUFFIXES = (".gz", ".xz")
+COMPRESSED_SUFFIXES = (".gz", ".xz", ".zst")
 
 
 def is_gzip(path: Path) -> bool:
@@ -111,6 +111,14 @@ def is_gzip(path: Path) -> bool:
 
 def is_xz(path: Path) -> bool:
     return path.suffix.lower() == ".xz"
+
+
+def is_zstd(path: Path) -> bool:
+    return path.suffix.lower() == ".zst"
+
+
+def is_compressed(path: Path) -> bool:
+    return path.suffix.lower() in COMPRESSED_SUFFIXES
 
 
 def inner_suffix(path: Path) -> str:
@@ -122,17 +130,83 @@ def inner_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _open_binary(path: Path) -> io.BufferedIOBase:
+def _zstandard():
+    # optional: only users with .zst corpora need it, and a missing module must read as one line, not a traceback
+    try:
+        import zstandard
+    except ImportError:
+        raise InputError("reading .zst files needs the zstandard package: install zstandard "
+                         "(pip install zstandard), or decompress the file first") from None
+    return zstandard
+
+
+def open_binary(path: Path) -> io.BufferedIOBase:
+    """The decompressed byte stream of a plain, .gz, .xz or .zst file."""
     require_regular(path)
     if is_gzip(path):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     if is_xz(path):
         return lzma.open(path, "rb")  # type: ignore[return-value]
+    if is_zstd(path):
+        return _ZstdReader(path, _zstandard())  # type: ignore[return-value]
     return open(path, "rb")
 
 
+class _ZstdReader:
+    """Decompressed bytes of a .zst file, frame after frame. zstandard's stream_reader ends quietly at a cut-off
+    frame; this raises, so a truncated file is an error and not a silently shorter corpus."""
+
+    def __init__(self, path: Path, zstd):
+        self._zstd = zstd
+        self._raw = open(path, "rb")
+        self._obj = zstd.ZstdDecompressor().decompressobj()
+        self._buf = b""
+        self._started = False
+
+    def read(self, n: int = -1) -> bytes:
+        while n < 0 or len(self._buf) < n:
+            chunk = self._raw.read(1 << 20)
+            if not chunk:
+                if self._started and not self._obj.eof:
+                    raise self._zstd.ZstdError("the last frame is cut off (truncated file)")
+                break
+            while chunk:
+                if self._obj.eof:  # a new frame starts in the rest of this chunk
+                    self._obj = self._zstd.ZstdDecompressor().decompressobj()
+                self._started = True
+                self._buf += self._obj.decompress(chunk)
+                chunk = self._obj.unused_data if self._obj.eof else b""
+        if n < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+    def close(self) -> None:
+        self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def stream_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean a compressed or plain stream is damaged or unreadable."""
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError)
+    try:
+        import zstandard
+    except ImportError:
+        return errors
+    return (*errors, zstandard.ZstdError)
+
+
+_open_binary = open_binary
+
+
 def iter_lines(path: str | Path) -> Iterator[str]:
-    """Yield the lines of a plain, ``.gz`` or ``.xz`` text file, split at ``\\n`` and kept with it, strict UTF-8.
+    """Yield the lines of a plain, ``.gz``, ``.xz`` or ``.zst`` text file, split at ``\\n`` and kept with it, strict UTF-8.
 
     Raises :class:`NotUtf8Error` at the first invalid byte and ``InputError`` for a corrupt gzip/xz stream.
     """
@@ -160,7 +234,7 @@ def iter_lines(path: str | Path) -> Iterator[str]:
                         yield part + "\n"
                 if final:
                     break
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+    except stream_errors() as exc:
         raise InputError(f"{path}: cannot read ({exc}); check that the file is complete and readable") from None
     if pending:
         yield pending

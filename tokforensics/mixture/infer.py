@@ -20,9 +20,9 @@ from .. import cache
 from ..corpus.categories import GROUPS
 from ..errors import InputError
 from ..tokenizer.view import Tokenizer
-from . import lp
+from . import lp, streaming
 from .counts import DocumentCounts, WordArrays, document_counts
-from .executor import Executor, default_executor
+from .executor import Executor, as_executor, default_executor
 from .replay import Trajectory, replay
 from .settings import DEFAULT_MERGES, MixtureSettings
 
@@ -165,8 +165,6 @@ def vocabulary_span(tok: Tokenizer, merge_ids: np.ndarray) -> int:
 def category_trajectories(tok: Tokenizer, documents: list[list[str]], merge_ids: np.ndarray, executor: Executor,
                           progress: Progress | None = None) -> tuple[list[Trajectory], list[DocumentCounts]]:
     """Per category: its document counts and its pair-count trajectory, from the cache where seen before."""
-    V = vocabulary_span(tok, merge_ids)
-    merges_hash = hashlib.sha256(np.ascontiguousarray(merge_ids).tobytes()).hexdigest()
     keys = [_counts_key(tok, docs) for docs in documents]  # hashing the text is the cost: once per category
     counts: list[DocumentCounts] = []
     for k, docs in enumerate(documents):
@@ -175,10 +173,18 @@ def category_trajectories(tok: Tokenizer, documents: list[list[str]], merge_ids:
         counts.append(cached_document_counts(tok, docs, keys[k]))
     if progress:
         progress("pretokenize", len(documents), len(documents))
-    out: list[Trajectory | None] = [None] * len(documents)
+    return replay_counts(tok, counts, keys, merge_ids, executor, progress), counts
+
+
+def replay_counts(tok: Tokenizer, counts: list[DocumentCounts], keys: list[str], merge_ids: np.ndarray,
+                  executor: Executor, progress: Progress | None = None) -> list[Trajectory]:
+    """The pair-count trajectory of each category's counts (keys[i] names counts[i] in the cache)."""
+    V = vocabulary_span(tok, merge_ids)
+    merges_hash = hashlib.sha256(np.ascontiguousarray(merge_ids).tobytes()).hexdigest()
+    out: list[Trajectory | None] = [None] * len(counts)
     todo: list[int] = []
     paths = []
-    for i in range(len(documents)):
+    for i in range(len(counts)):
         key = cache.key_of("trajectory", REPLAY_VERSION, keys[i], merges_hash)
         paths.append(cache.entry_path("mixture", key, ".npz"))
         z = _npz_entry(paths[i], _TR_FIELDS)
@@ -194,7 +200,30 @@ def category_trajectories(tok: Tokenizer, documents: list[list[str]], merge_ids:
                    d_delta=tr.d_delta, merged_counts=tr.merged_counts, total_pairs=tr.total_pairs)
         if progress:
             progress("replay", k + 1, len(todo))
-    return out, counts  # type: ignore[return-value]
+    return out  # type: ignore[return-value]
+
+
+def _streamed_counts(tok: Tokenizer, plan: streaming.StreamPlan, merge_ids: np.ndarray, executor: Executor,
+                     progress: Progress | None, notes: list[str], min_bytes: int | None):
+    """A user directory's categories counted by streaming: (kept categories, trajectories, counts, documents,
+    seconds counting)."""
+    t0 = time.perf_counter()
+    tables = streaming.count_plan(plan, executor, progress, notes)
+    cats = list(plan.categories)
+    if min_bytes:
+        dropped = [c.name for c, t in zip(cats, tables, strict=True) if t.n_bytes < min_bytes]
+        if dropped:
+            notes.append(f"{len(dropped)} categories under {min_bytes:,} bytes left out (--min-category-bytes): "
+                         + ", ".join(dropped))
+            keep = [i for i, t in enumerate(tables) if t.n_bytes >= min_bytes]
+            cats, tables = [cats[i] for i in keep], [tables[i] for i in keep]
+    if len(cats) < 2:
+        raise InputError(f"{plan.name}: need at least two categories to infer a mixture (found {len(cats)})")
+    counts = [streaming.table_document_counts(tok, t, plan.blocks) for t in tables]
+    t_count = time.perf_counter() - t0
+    keys = [streaming.counts_key(tok, c) for c in cats]
+    trajs = replay_counts(tok, counts, keys, merge_ids, executor, progress)
+    return cats, trajs, counts, [t.n_docs for t in tables], t_count
 
 
 # ------------------------------------------------------------------------------------------------ solving
@@ -242,7 +271,13 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     timing["load"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    pack = _load_pack(categories, settings)
+    executor = as_executor(executor) if executor is not None else default_executor()
+    streamed = streaming.is_user_dir(categories)
+    if streamed:  # a user directory of any size: never read whole, counted by workers
+        pack = streaming.plan_user_dir(tok, Path(categories), budget=settings.bytes_per_category, seed=settings.seed,
+                                       bootstrap=settings.bootstrap > 0, executor=executor, progress=progress)
+    else:
+        pack = _load_pack(categories, settings)
     notes = list(pack.warnings)
     if settings.merges < DEFAULT_MERGES and settings.merges == len(all_merges) and len(all_merges) < DEFAULT_MERGES:
         notes.append(f"{tok.name} has {len(all_merges):,} merges: all are used (the paper uses the first "
@@ -258,10 +293,23 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
         return cached
 
     t0 = time.perf_counter()
-    executor = executor or default_executor()
-    trajs, counts = category_trajectories(tok, [c.units() for c in pack.categories], merge_ids, executor, progress)
+    if streamed:
+        said = len(notes)
+        cat_list, trajs, counts, documents, t_count = _streamed_counts(tok, pack, merge_ids, executor, progress,
+                                                                       notes, settings.min_category_bytes)
+        timing["count"] = t_count
+        timing["replay"] = time.perf_counter() - t0 - t_count
+        for note in notes[said:]:
+            if notify:
+                notify(note)
+    else:
+        cat_list = pack.categories
+        trajs, counts = category_trajectories(tok, [c.units() for c in cat_list], merge_ids, executor, progress)
+        documents = [dc.n_docs for dc in counts]
     timing["count_and_replay"] = time.perf_counter() - t0
-    for c, tr in zip(pack.categories, trajs, strict=True):
+    if hasattr(executor, "release"):
+        executor.release()
+    for c, tr in zip(cat_list, trajs, strict=True):
         if tr.total_pairs == 0:
             raise InputError(f"category '{c.name}' has no pairs to count under '{tok.name}'; give it more text")
 
@@ -286,14 +334,15 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     intervals = group_iv = boot = None
     if settings.bootstrap:
         t0 = time.perf_counter()
-        intervals, group_iv, boot = _bootstrap(pack.categories, counts, merge_ids, V, settings, executor, sol.alpha,
+        intervals, group_iv, boot = _bootstrap(cat_list, counts, merge_ids, V, settings, executor, sol.alpha,
                                                progress)
         timing["bootstrap"] = time.perf_counter() - t0
-    timing["total"] = sum(v for v in timing.values() if isinstance(v, float))
+    timing["total"] = sum(v for k, v in timing.items() if isinstance(v, float) and k not in ("count", "replay"))
 
     cats = [CategoryShare(c.name, c.group, c.script, float(s), float(a), int(dc.words.n_bytes), int(tr.total_pairs),
-                          int(dc.n_docs), c.source, None if intervals is None else intervals[i])
-            for i, (c, s, a, tr, dc) in enumerate(zip(pack.categories, share, sol.alpha, trajs, counts, strict=True))]
+                          int(nd), c.source, None if intervals is None else intervals[i])
+            for i, (c, s, a, tr, dc, nd) in enumerate(zip(cat_list, share, sol.alpha, trajs, counts, documents,
+                                                           strict=True))]
     cats.sort(key=lambda c: (-c.share, c.name))
     scripts: dict[str, float] = {}
     for c in cats:
@@ -379,6 +428,10 @@ def _drop_small(pack, min_bytes: int | None, spec):
 
 
 def _result_key(tok: Tokenizer, pack, settings: MixtureSettings) -> str:
+    if isinstance(pack, streaming.StreamPlan):
+        cats = [(c.name, c.group, c.script, list(c.table_keys)) for c in pack.categories]
+        return cache.key_of("mixture-result", "stream", streaming.STREAM_VERSION, REPLAY_VERSION, lp.LP_VERSION,
+                            tok.sha256, tok.name, pack.name, cats, settings.cache_parts())
     cats = [(c.name, c.group, c.script, hashlib.sha256(c.text.encode("utf-8")).hexdigest(), len(c.unit_ends))
             for c in pack.categories]
     return cache.key_of("mixture-result", REPLAY_VERSION, lp.LP_VERSION, tok.sha256, tok.name, pack.name, cats,
@@ -407,7 +460,14 @@ def cached_result(tok: Tokenizer, categories: str | Path = "default",
     settings = settings or MixtureSettings()
     try:
         settings = settings.resolved(len(tok.merge_ids()))
-        pack = _load_pack(categories, settings)
+        if streaming.is_user_dir(categories):
+            from .executor import SerialExecutor
+
+            pack = streaming.plan_user_dir(tok, Path(categories), budget=settings.bytes_per_category,
+                                           seed=settings.seed, bootstrap=settings.bootstrap > 0,
+                                           executor=SerialExecutor())
+        else:
+            pack = _load_pack(categories, settings)
     except InputError:
         return None
     return _read_result(cache.entry_path("mixture", _result_key(tok, pack, settings), ".result.json"))
