@@ -252,11 +252,10 @@ class Canon:
         """
         if self.kind != "byte-fallback":
             return None
-        merges = self.tok.model_doc.get("merges")
+        merges = self.tok.merge_pieces()
         if not merges:
             return None
-        for m in merges:
-            parts = m.split(" ", 1) if isinstance(m, str) else m
+        for parts in merges:
             if any(str(x).startswith("<0x") for x in parts):
                 return None
         chars = set()
