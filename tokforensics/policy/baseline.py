@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..corpus.textio import require_regular
 from ..errors import InputError
+from ..tokenizer import display
 from ..tokenizer.view import Tokenizer
 from .files import write_text
 from .probes import Probe, probe_set_hash
@@ -81,7 +82,7 @@ def environment() -> dict[str, str]:
 def pieces(tok: Tokenizer, ids: list[int]) -> list[str]:
     """Each token's bytes as text; bytes that are not whole UTF-8 characters appear as \\xNN."""
     tb = tok.token_bytes
-    return [tb[i].decode("utf-8", "backslashreplace") if 0 <= i < len(tb) else f"<id {i}?>" for i in ids]
+    return [display.piece(tb[i]) if 0 <= i < len(tb) else f"<id {i}?>" for i in ids]
 
 
 def build_golden(tok: Tokenizer, probes: list[Probe]) -> Golden:

@@ -1,17 +1,27 @@
-"""How a token is shown to a person: one escaping for tables, reports and terminals.
+"""How a token is shown to a person: one escaping, for tables, reports, JSON and terminals.
 
-A token's bytes are shown as their text when they are printable UTF-8. Otherwise control and other
-unprintable characters are written as Python escapes (`\\n`, `\\x00`, `\\u200b`), and bytes that are not
-UTF-8 on their own (a piece of a multi-byte character) as `\\xNN` each.
+A token's bytes are shown as their UTF-8 text, and each byte that is not part of a whole UTF-8 character
+(a piece of a multi-byte character) as `\\xNN`. That is `piece`, the form JSON output, golden baselines
+and the HTML viewer carry. Where a token must fit in one table cell, `token_text` also writes the
+characters that do not print (newline, tab, zero-width space) as Python escapes: `\\n`, `\\t`, `\\u200b`.
 """
 
 from __future__ import annotations
 
 
+def piece(raw: bytes) -> str:
+    """A token's bytes as text, bytes that are not whole UTF-8 characters as \\xNN."""
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def token_text(raw: bytes) -> str:
-    """A printable form of a token's bytes."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return "".join(f"\\x{b:02x}" for b in raw) if len(raw) <= 4 else repr(raw)[2:-1]
-    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    """`piece`, with characters that do not print written as escapes (one line, for tables)."""
+    text = piece(raw)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def marked(text: str) -> str:
+    """Text for coloured token blocks in a terminal: newline, tab and carriage return as visible marks."""
+    return text.replace("\n", "↵").replace("\t", "→").replace("\r", "␍")
