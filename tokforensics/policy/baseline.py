@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from ..corpus.textio import require_regular
+from ..corpus.textio import read_user_text
 from ..errors import InputError
 from ..tokenizer import display
 from ..tokenizer.view import Tokenizer
@@ -107,17 +107,10 @@ def write_golden(path: Path, g: Golden) -> None:
 
 
 def read_golden(path: Path) -> Golden:
-    require_regular(path, "golden file")
-    try:
-        raw = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise InputError(f"golden file {path} not found; write it with `tok baseline` and commit it") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a golden file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; it is not a golden file written by `tok baseline`") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    raw = read_user_text(path, "golden file",
+                         missing="{label}{path} not found; write it with `tok baseline` and commit it",
+                         folder="{path} is a directory, not a golden file",
+                         not_utf8="{path}: not UTF-8 text; it is not a golden file written by `tok baseline`")
     try:
         doc = json.loads(raw)
     except json.JSONDecodeError as exc:

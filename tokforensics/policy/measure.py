@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ..corpus.textio import list_files, read_input_bytes
+from ..corpus.textio import list_files, read_user_text
 from ..errors import InputError
 from ..tokenizer.view import Tokenizer
 from .probes import Probe, probe_set
@@ -81,10 +81,7 @@ class PolicyMeasurer:
             files = list_files(path) if path.is_dir() else [path]
             out = []
             for f in files:
-                try:
-                    out.append((str(f), read_input_bytes(f, "corpus").decode("utf-8")))
-                except UnicodeDecodeError:
-                    raise InputError(f"{f}: not UTF-8 text") from None
+                out.append((str(f), read_user_text(f, "corpus", not_utf8="{path}: not UTF-8 text")))
             if not out:
                 raise InputError(f"{path}: no text files")
             return out, f"{path} ({len(out)} files, each one text)"

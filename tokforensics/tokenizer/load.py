@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import json
 import pickle
 import re
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache
-from ..corpus.textio import require_regular
+from ..corpus.textio import read_input_bytes, require_regular
 from ..errors import InputError
 from . import components, patterns, zoo
 from .gguf import read_gguf_metadata
@@ -43,21 +42,8 @@ class Source:
 
 
 def read_maybe_gzip(path: Path) -> bytes:
-    require_regular(path, "tokenizer")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path or use a zoo name (`tok tokenizers`)") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory; pass the tokenizer file inside it") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{path}: corrupt or truncated gzip file ({exc})") from None
-    return raw
+    return read_input_bytes(path, "tokenizer", missing="{path}: no such file; check the path or use a zoo name (`tok tokenizers`)",
+                            folder="{path} is a directory; pass the tokenizer file inside it", gunzip="sniff")
 
 
 def sniff_format(data: bytes, path: Path) -> str:
