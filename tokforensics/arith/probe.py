@@ -274,6 +274,11 @@ def _length_stats(n: int, segs: list[Segmentation]) -> LengthStats:
     )
 
 
+def scheme_name(scheme: str, chunk: int) -> str:
+    """The arithmetic probe's (scheme, chunk) as the policy writes it."""
+    return {"single": "single-digit", "l2r": f"L2R-{chunk}", "r2l": f"R2L-{chunk}"}.get(scheme, "free BPE")
+
+
 def probe_tokenizer(tok: Tokenizer, *, samples: int = 200, max_digits: int = 20, digit_range: tuple[int, int] = (7, 9),
                     formats: Sequence[str] = DEFAULT_FORMATS, seed: int = 0) -> NumberProbe:
     """Everything `tok arith T` reports for one tokenizer. Deterministic for a given seed."""

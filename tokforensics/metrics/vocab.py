@@ -8,7 +8,6 @@ Results are cached per tokenizer content hash.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,22 +82,23 @@ DEFINITIONS = {
 def vocab_stats(tok: Tokenizer, progress: Callable[[str], None] | None = None, use_cache: bool = True) -> VocabStats:
     t0 = time.perf_counter()
     key = cache.key_of("vocab-stats", VERSION, tok.sha256, tok.name, tok.pattern, alphabets.CODES, chars.SCRIPTS)
-    path = cache.entry_path("metrics", key, ".json")
-    if use_cache:
-        res = cache.read_entry(path, lambda data: VocabStats(**cache.json_object(data)))
-        if res is not None:
-            res.cached = True
-            res.seconds = time.perf_counter() - t0
-            return res
-    if progress:
-        progress(f"vocabulary of {tok.name}")
-    res = _compute(tok)
+
+    def build() -> VocabStats:
+        if progress:
+            progress(f"vocabulary of {tok.name}")
+        res = _compute(tok)
+        res.seconds = time.perf_counter() - t0
+        return res
+
+    def load(obj: dict) -> VocabStats:
+        res = VocabStats(**obj)
+        res.cached = True
+        return res
+
+    if not use_cache:
+        return build()
+    res = cache.cached_json("metrics", key, build, load, dump=dataclasses.asdict)
     res.seconds = time.perf_counter() - t0
-    if use_cache:
-        try:
-            cache.write_bytes_atomic(path, json.dumps(dataclasses.asdict(res), ensure_ascii=False).encode("utf-8"))
-        except OSError:
-            pass
     return res
 
 

@@ -8,10 +8,17 @@ characters that do not print (newline, tab, zero-width space) as Python escapes:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 
 def piece(raw: bytes) -> str:
     """A token's bytes as text, bytes that are not whole UTF-8 characters as \\xNN."""
     return raw.decode("utf-8", "backslashreplace")
+
+
+def pieces(token_bytes: Sequence[bytes], ids: Iterable[int]) -> list[str]:
+    """Each token of an id sequence as `piece`; an id outside the vocabulary as <id N?>."""
+    return [piece(token_bytes[i]) if 0 <= i < len(token_bytes) else f"<id {i}?>" for i in ids]
 
 
 def token_text(raw: bytes) -> str:

@@ -14,8 +14,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from ..corpus.textio import json_lines, read_user_text
 from ..errors import InputError
+from .textio import json_lines, read_user_text
 
 SHIPPED = ("scripts.jsonl", "code.jsonl", "numbers.jsonl", "whitespace.jsonl", "emoji.jsonl")
 
