@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tokforensics.metrics.premium import compare_premiums  # noqa: E402
-from tokforensics.metrics.run import available_zoo, run_metrics  # noqa: E402
+from tokforensics.metrics.run import run_metrics  # noqa: E402
+from tokforensics.tokenizer import zoo  # noqa: E402
 from tokforensics.tokenizer.view import load_tokenizer  # noqa: E402
 
 # Bayram et al. (TR-MMLU, 1,605,376 characters): tokens, unique tokens, %TR, %Pure.
@@ -42,7 +43,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "analyses" / "results"))
     args = ap.parse_args()
-    names, skipped = available_zoo()
+    names, skipped = zoo.available()
     rep = run_metrics(names, language="tr", top=0)
     toks = [load_tokenizer(n) for n in names]
     prem = compare_premiums(toks, ["tr"], ref="en", seed=0, n_boot=1000)

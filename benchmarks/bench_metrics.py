@@ -26,8 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tokforensics.corpus.lexicon import load_lexicon, morph_reference  # noqa: E402
-from tokforensics.metrics import _tok  # noqa: E402
-from tokforensics.metrics.corpus import _arrays, corpus_stats, encode_corpus  # noqa: E402
+from tokforensics.metrics.corpus import _arrays, corpus_stats, encode_corpus, usable_vocab  # noqa: E402
 from tokforensics.metrics.lexicon import lexicon_stats, token_strings  # noqa: E402
 from tokforensics.metrics.sources import default_corpus  # noqa: E402
 from tokforensics.metrics.vocab import vocab_stats  # noqa: E402
@@ -63,9 +62,7 @@ def main() -> None:
     for name in args.names:
         tok = load_tokenizer(name)
         t = time.perf_counter()
-        _tok.vocab_blob(tok)
-        _tok.usable_vocab(tok)
-        _tok.prefix_mode(tok)
+        _ = tok.token_blob, usable_vocab(tok), tok.adds_prefix_space  # the per-tokenizer tables, built once
         prep_tok = time.perf_counter() - t
         corpus_stats(tok, corpus)  # warm-up (first-call costs of the backends)
         raw, met = float("inf"), float("inf")

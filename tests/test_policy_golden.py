@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tokforensics.corpus.probes import SHIPPED, load_user_texts, probe_set, probe_set_hash, shipped_probes
 from tokforensics.errors import InputError
 from tokforensics.policy.baseline import build_golden, compare_golden, dumps_golden, read_golden, write_golden
-from tokforensics.policy.probes import SHIPPED, load_user_texts, probe_set, probe_set_hash, shipped_probes
 from tokforensics.tokenizer.view import load_tokenizer
 
 PROBES = Path(__file__).resolve().parents[1] / "data" / "probes"

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from tokforensics.arith.probe import scheme_name
 from tokforensics.arith.synthetic import write_tokenizer
+from tokforensics.corpus.probes import probe_set
 from tokforensics.errors import InputError, UsageError
 from tokforensics.policy.baseline import build_golden, write_golden
 from tokforensics.policy.config import parse_policy
-from tokforensics.policy.measure import LexiconMeasure, PolicyMeasurer, scheme_name
-from tokforensics.policy.probes import probe_set
+from tokforensics.policy.measure import LexiconMeasure
 from tokforensics.policy.rules import run_check
+from tokforensics.report.measure import PolicyMeasurer
 from tokforensics.tokenizer.view import load_tokenizer
 
 

@@ -151,7 +151,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory) -> Path:
-    from tokforensics.policy.probes import Probe
+    from tokforensics.corpus.probes import Probe
     from tokforensics.report.collect import collect_report
     from tokforensics.report.html import write_report
     from tokforensics.tokenizer.view import load_tokenizer

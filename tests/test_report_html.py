@@ -12,8 +12,8 @@ import pytest
 import regex
 
 from tests.cli_helpers import assert_clean_error, run_tok
+from tokforensics.corpus.probes import Probe, shipped_probes
 from tokforensics.errors import InputError
-from tokforensics.policy.probes import Probe, shipped_probes
 from tokforensics.report import collect, figures
 from tokforensics.report.html import render_html, write_report
 from tokforensics.report.viewer import js_pattern, live_encoder

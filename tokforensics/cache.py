@@ -119,26 +119,42 @@ def json_object(data: bytes) -> dict:
     return doc
 
 
-def cached_bytes(kind: str, key: str, suffix: str, build: Callable[[], bytes],
-                 validate: Callable[[bytes], object] | None = None) -> bytes:
-    """Return the cached entry, building and storing it atomically on a miss.
+def cached(kind: str, key: str, suffix: str, build: Callable[[], T], *, dump: Callable[[T], bytes],
+           load: Callable[[bytes], T]) -> T:
+    """Get or compute: the cached value, or `build()` stored atomically on a miss.
 
-    `validate` raises on a damaged entry, which is then discarded and rebuilt. A cache directory that
-    cannot be written is not an error: the result is computed and returned.
+    `load` turns the stored bytes back into the value and raises on a damaged entry, which is then
+    discarded and rebuilt. A cache directory that cannot be written is not an error: the value is
+    computed and returned.
     """
     path = entry_path(kind, key, suffix)
+    hit = read_entry(path, load)
+    if hit is not None:
+        return hit
+    value = build()
+    try:
+        write_bytes_atomic(path, dump(value))
+    except OSError:
+        pass
+    return value
+
+
+def cached_bytes(kind: str, key: str, suffix: str, build: Callable[[], bytes],
+                 validate: Callable[[bytes], object] | None = None) -> bytes:
+    """`cached` for a value that is its own stored form; `validate` raises on a damaged entry."""
 
     def check(data: bytes) -> bytes:
         if validate is not None:
             validate(data)
         return data
 
-    hit = read_entry(path, check)
-    if hit is not None:
-        return hit
-    data = build()
-    try:
-        write_bytes_atomic(path, data)
-    except OSError:
-        pass
-    return data
+    return cached(kind, key, suffix, build, dump=lambda data: data, load=check)
+
+
+def cached_json(kind: str, key: str, build: Callable[[], T], load: Callable[[dict], T],
+                dump: Callable[[T], dict] | None = None) -> T:
+    """`cached` for a value stored as one JSON object: `load` builds the value from it (and raises when it
+    is not the right shape); `dump` gives the object to store (default: the value itself)."""
+    return cached(kind, key, ".json", build,
+                  dump=lambda v: json.dumps(dump(v) if dump else v, ensure_ascii=False).encode("utf-8"),
+                  load=lambda data: load(json_object(data)))

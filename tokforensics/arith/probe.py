@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
+from ..tokenizer import zoo
 from ..tokenizer.view import Tokenizer
 from .numbers import (
     chunk_boundaries,
@@ -273,6 +274,11 @@ def _length_stats(n: int, segs: list[Segmentation]) -> LengthStats:
     )
 
 
+def scheme_name(scheme: str, chunk: int) -> str:
+    """The arithmetic probe's (scheme, chunk) as the policy writes it."""
+    return {"single": "single-digit", "l2r": f"L2R-{chunk}", "r2l": f"R2L-{chunk}"}.get(scheme, "free BPE")
+
+
 def probe_tokenizer(tok: Tokenizer, *, samples: int = 200, max_digits: int = 20, digit_range: tuple[int, int] = (7, 9),
                     formats: Sequence[str] = DEFAULT_FORMATS, seed: int = 0) -> NumberProbe:
     """Everything `tok arith T` reports for one tokenizer. Deterministic for a given seed."""
@@ -337,20 +343,6 @@ def probe_tokenizer(tok: Tokenizer, *, samples: int = 200, max_digits: int = 20,
     )
 
 
-def available_zoo() -> tuple[list[str], dict[str, str]]:
-    """Zoo names whose files are present here, and why the others are not."""
-    from ..tokenizer import zoo
-
-    ok, missing = [], {}
-    for name in zoo.names():
-        entry = zoo.lookup(name)
-        if entry is not None and zoo.locate(entry) is not None:
-            ok.append(name)
-        else:
-            missing[name] = entry.install_hint if entry else "unknown"
-    return ok, missing
-
-
 def probe_many(specs: Sequence[str] | None = None, *, samples: int = 200, max_digits: int = 20,
                digit_range: tuple[int, int] = (7, 9), formats: Sequence[str] = DEFAULT_FORMATS, seed: int = 0,
                progress: Progress | None = None, tokenizers: dict[str, Tokenizer] | None = None) -> ArithProbeResult:
@@ -367,7 +359,7 @@ def probe_many(specs: Sequence[str] | None = None, *, samples: int = 200, max_di
     unavailable: dict[str, str] = {}
     whole_zoo = not specs
     if whole_zoo:
-        specs, unavailable = available_zoo()
+        specs, unavailable = zoo.available()
     out: dict[str, NumberProbe] = {}
     for i, spec in enumerate(specs):
         if progress:

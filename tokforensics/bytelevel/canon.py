@@ -37,6 +37,7 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import InputError
+from ..utf8 import char_length
 
 WINDOW_PIECES = 3
 V2_CHUNK = 256
@@ -58,19 +59,6 @@ def supported_kind(tok) -> str:
     )
 
 
-def utf8_need(lead: int) -> int:
-    """Total length of a UTF-8 character from its lead byte (0 if the byte cannot start a character)."""
-    if lead < 0x80:
-        return 1
-    if 0xC2 <= lead <= 0xDF:
-        return 2
-    if 0xE0 <= lead <= 0xEF:
-        return 3
-    if 0xF0 <= lead <= 0xF4:
-        return 4
-    return 0
-
-
 def split_partial(data: bytes) -> tuple[bytes, bytes] | None:
     """(complete part, trailing partial character) if `data` is UTF-8 up to an incomplete last character.
 
@@ -88,7 +76,7 @@ def split_partial(data: bytes) -> tuple[bytes, bytes] | None:
         lead = data[-k]
         if lead & 0xC0 == 0x80:
             continue  # a continuation byte: look further back for the lead
-        if utf8_need(lead) <= k:
+        if char_length(lead) <= k:
             return None
         head, tail = data[:-k], data[-k:]
         try:
@@ -107,7 +95,7 @@ def completions(partial: bytes) -> list[bytes]:
     got = _COMPLETIONS.get(partial)
     if got is not None:
         return got
-    need = utf8_need(partial[0]) if partial else 0
+    need = char_length(partial[0]) if partial else 0
     out: list[bytes] = []
     if need > len(partial) and all(b & 0xC0 == 0x80 for b in partial[1:]):
         masks = {2: 0x1F, 3: 0x0F, 4: 0x07}
@@ -252,11 +240,10 @@ class Canon:
         """
         if self.kind != "byte-fallback":
             return None
-        merges = self.tok.model_doc.get("merges")
+        merges = self.tok.merge_pieces()
         if not merges:
             return None
-        for m in merges:
-            parts = m.split(" ", 1) if isinstance(m, str) else m
+        for parts in merges:
             if any(str(x).startswith("<0x") for x in parts):
                 return None
         chars = set()
@@ -277,7 +264,7 @@ class Canon:
         out = set()
         for b in self.tb:
             for k in range(2, 5):
-                if len(b) >= k and utf8_need(b[-k]) == k:
+                if len(b) >= k and char_length(b[-k]) == k:
                     out.add(b[-k:])
         return frozenset(out)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..tokenizer import display
+from ..utf8 import char_length
 from .engine import EOS, ByteLevelLM, Mixture, _lse
 
 LN2 = math.log(2)
@@ -29,8 +31,7 @@ def show_byte(b: int) -> str:
     if b < 0x80:
         ch = chr(b)
         return ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-    if b >= 0xC2 and b <= 0xF4:
-        n = 2 if b < 0xE0 else 3 if b < 0xF0 else 4
+    if (n := char_length(b)) > 1:
         return f"\\x{b:02x} (starts a {n}-byte character)"
     return f"\\x{b:02x}"
 
@@ -99,7 +100,7 @@ def next_bytes(eng: ByteLevelLM, prompt: str | bytes, k: int = 10) -> NextResult
     toks = [(eng.tok.symbol(int(t)) if int(t) < eng.tok.vocab_size else f"<id {int(t)}>", float(math.exp(row[t])))
             for t in top_tok]
     return NextResult(
-        model=eng.name, prompt=data.decode("utf-8", "backslashreplace"), prompt_tokens=[eng.tok.symbol(i) for i in ids],
+        model=eng.name, prompt=display.piece(data), prompt_tokens=[eng.tok.symbol(i) for i in ids],
         byte_level=top_bytes(nb.probs, k), naive=top_bytes(naive, k), naive_tokens=toks, leak=nb.leak,
         covers=nb.covers, logprob=nb.mass, model_calls=eng.stats.model_calls - calls0 + 1,
         seconds=time.perf_counter() - t0,
@@ -212,10 +213,6 @@ class CompleteResult:
     seconds: float
 
 
-def _show(b: bytes) -> str:
-    return b.decode("utf-8", "backslashreplace")
-
-
 def complete(eng: ByteLevelLM, prompt: str | bytes, max_bytes: int = 48, seed: int | None = None,
              stop: bytes | None = None) -> CompleteResult:
     t0 = time.perf_counter()
@@ -230,8 +227,8 @@ def complete(eng: ByteLevelLM, prompt: str | bytes, max_bytes: int = 48, seed: i
         healed = healed.split(stop)[0] + (stop if stop in healed else b"")
         naive = naive.split(stop)[0] + (stop if stop in naive else b"")
     return CompleteResult(
-        model=eng.name, prompt=_show(data), mode="greedy" if seed is None else "sampled", seed=seed, max_bytes=max_bytes,
-        byte_level=_show(out), byte_level_ended=ended, token_healing=_show(healed), naive=_show(naive),
+        model=eng.name, prompt=display.piece(data), mode="greedy" if seed is None else "sampled", seed=seed, max_bytes=max_bytes,
+        byte_level=display.piece(out), byte_level_ended=ended, token_healing=display.piece(healed), naive=display.piece(naive),
         byte_level_raw=out, seconds=time.perf_counter() - t0,
     )
 
@@ -259,9 +256,9 @@ def ensemble(engines: list[ByteLevelLM], prompt: str | bytes, weights: list[floa
     per = [st.fork().next_bytes().probs for st in states]
     mixed = sum(w * p for w, p in zip(mix.weights, per, strict=True))
     out, _ = mix.generate(data, max_bytes, seed=seed)
-    singles = [_show(e.generate(data, max_bytes, seed=seed)[0]) for e in engines]
+    singles = [display.piece(e.generate(data, max_bytes, seed=seed)[0]) for e in engines]
     return EnsembleResult(
-        models=[e.name for e in engines], weights=mix.weights, prompt=_show(data),
-        per_model=[top_bytes(p, k) for p in per], mixture=top_bytes(mixed, k), completion=_show(out),
+        models=[e.name for e in engines], weights=mix.weights, prompt=display.piece(data),
+        per_model=[top_bytes(p, k) for p in per], mixture=top_bytes(mixed, k), completion=display.piece(out),
         per_model_completion=singles, seconds=time.perf_counter() - t0,
     )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError, UsageError
+from ..utf8 import char_length
 from .canon import Canon, split_partial
 from .covers import INVALID, STRICT, UNKNOWN, WITNESS, Group, Node
 
@@ -40,8 +41,7 @@ def _ends_on_char(data: bytes | bytearray) -> bool:
     for k in range(1, min(4, len(data)) + 1):
         b = data[-k]
         if b & 0xC0 != 0x80:  # a lead or ASCII byte
-            need = 1 if b < 0x80 else 2 if b >= 0xC0 and b < 0xE0 else 3 if b < 0xF0 else 4
-            return need == k
+            return char_length(b) == k
     return not data
 
 

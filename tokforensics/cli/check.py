@@ -10,15 +10,15 @@ import typer
 from rich.markup import escape
 from rich.text import Text
 
+from ..corpus.probes import probe_set
 from ..errors import InputError, UsageError
+from ..outputs import check_destination, write_output
 from ..policy.baseline import build_golden, write_golden
 from ..policy.config import DEFAULT_GOLDEN, POLICY_FILE, Policy, load_policy
-from ..policy.files import check_destination, write_text
 from ..policy.init import starter_policy
 from ..policy.junit import write_junit
-from ..policy.measure import PolicyMeasurer
-from ..policy.probes import probe_set
 from ..policy.rules import CheckResult, run_check
+from ..report.measure import PolicyMeasurer
 from ..tokenizer.view import load_tokenizer
 from .app import app
 from .render import State, console, emit_json, err_console, fmt, table
@@ -161,7 +161,7 @@ def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> 
         tok = load_tokenizer(spec)
     with _status("measuring the tokenizer for starter thresholds"):
         text, skipped = starter_policy(tok, spec, PolicyMeasurer(tok), margin)
-    write_text(path, text, "the policy")
+    write_output(path, text, "the policy")
     golden = path.parent / DEFAULT_GOLDEN
     wrote_golden = False
     if not golden.exists():

@@ -8,9 +8,9 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from ..corpus.probes import Probe, load_user_texts
 from ..errors import UsageError
 from ..outputs import check_destination
-from ..policy.probes import Probe, load_user_texts
 from ..report.collect import LIVE_BUDGET, check_languages, collect_report
 from ..report.html import write_report
 from ..tokenizer.view import load_tokenizer

@@ -19,7 +19,7 @@ import lzma
 import os
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -75,20 +75,55 @@ def list_files(folder: Path) -> list[Path]:
     return out
 
 
-def read_input_bytes(path: str | Path, what: str = "") -> bytes:
-    """The whole content of a user's input file, with one-line errors (missing, folder, special, unreadable)."""
+MISSING = "{label}{path}: no such file; check the path"
+FOLDER = "{label}{path} is a folder; give a file"
+NOT_UTF8 = ("{label}{path}: not UTF-8 (byte 0x{byte:02x} at offset {offset}, line {line}); "
+            "convert it, e.g. `iconv -f latin1 -t utf-8 {name}`")
+
+
+def read_input_bytes(path: str | Path, what: str = "", *, missing: str = MISSING, folder: str = FOLDER,
+                     gunzip: bool | str = False) -> bytes:
+    """The whole content of a user's input file, with one-line errors (missing, folder, special, unreadable).
+
+    `missing` and `folder` are the messages for those two cases, templates over {label} (`what` and a
+    space) and {path}, so each command can say what it expected there. `gunzip`: True, the file is gzip
+    and is decompressed; "sniff", it is decompressed when its first bytes say gzip.
+    """
     path = require_regular(path, what)
     label = f"{what} " if what else ""
     try:
-        return path.read_bytes()
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(f"{label}{path}: no such file; check the path") from None
+        raise InputError(missing.format(label=label, path=path)) from None
     except IsADirectoryError:
-        raise InputError(f"{label}{path} is a folder; give a file") from None
+        raise InputError(folder.format(label=label, path=path)) from None
     except MemoryError:
         raise InputError(f"{label}{path}: too large to read into memory") from None
     except OSError as exc:
         raise InputError(f"{label}{path}: cannot read ({exc.strerror or exc}); check its permissions") from None
+    if gunzip is True or (gunzip == "sniff" and raw[:2] == b"\x1f\x8b"):
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{label}{path}: corrupt or truncated gzip file ({exc})") from None
+    return raw
+
+
+def read_user_text(path: str | Path, what: str = "", *, missing: str = MISSING, folder: str = FOLDER,
+                   not_utf8: str = NOT_UTF8, gunzip: bool | str = False, drop_bom: bool = False) -> str:
+    """A user's text file as one string, strict UTF-8 (`drop_bom`: a leading byte-order mark is not text).
+
+    Errors as `read_input_bytes`; `not_utf8` is the message for bytes that are not UTF-8, a template over
+    {label}, {path}, {name}, {byte}, {offset} and {line}.
+    """
+    path = Path(path)
+    data = read_input_bytes(path, what, missing=missing, folder=folder, gunzip=gunzip)
+    try:
+        return data.decode("utf-8-sig" if drop_bom else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(not_utf8.format(
+            label=f"{what} " if what else "", path=path, name=path.name, byte=data[exc.start], offset=exc.start,
+            line=data[: exc.start].count(b"\n") + 1)) from None
 
 
 def data_root() -> Path:
@@ -240,18 +275,32 @@ def iter_lines(path: str | Path) -> Iterator[str]:
         yield pending
 
 
-def iter_jsonl_texts(path: str | Path, field: str = "text") -> Iterator[str]:
-    """Yield ``record[field]`` for each JSON line of a plain or ``.gz`` JSON Lines file (blank lines skipped)."""
-    path = Path(path)
-    for number, line in enumerate(iter_lines(path), start=1):
+def json_lines(lines: Iterable[str], where: str | Path, field: str | None = None,
+               hint: str = "write one JSON object per line") -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of JSON Lines text; errors name `where` and the line.
+
+    With `field`, each object must hold a string under that key. `hint` ends the message for a line that
+    is not JSON or not an object (what the user should do about it).
+    """
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg}); write one JSON object per line") from None
-        if not isinstance(record, dict) or not isinstance(record.get(field), str):
-            raise InputError(f'{path}:{number}: no string "{field}" field; each line must be {{"{field}": "..."}}')
+            raise InputError(f"{where}:{number}: not valid JSON ({exc.msg}); {hint}") from None
+        if not isinstance(record, dict):
+            raise InputError(f"{where}:{number}: expected a JSON object; {hint}")
+        if field is not None and not isinstance(record.get(field), str):
+            raise InputError(f'{where}:{number}: expected an object with a string "{field}" field; '
+                             f'each line must be {{"{field}": "..."}}')
+        yield number, record
+
+
+def iter_jsonl_texts(path: str | Path, field: str = "text") -> Iterator[str]:
+    """Yield ``record[field]`` for each JSON line of a plain or ``.gz`` JSON Lines file (blank lines skipped)."""
+    path = Path(path)
+    for _, record in json_lines(iter_lines(path), path, field):
         yield record[field]
 
 
@@ -279,15 +328,7 @@ def read_json(path: str | Path) -> Any:
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Yield each JSON object of a plain or ``.gz`` JSON Lines file."""
+    """Yield each JSON object of a plain or ``.gz`` JSON Lines file (one the program ships or wrote)."""
     path = Path(path)
-    for number, line in enumerate(iter_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg}); regenerate the file") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{path}:{number}: expected a JSON object; regenerate the file")
+    for _, record in json_lines(iter_lines(path), path, hint="regenerate the file"):
         yield record

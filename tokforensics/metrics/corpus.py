@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..tokenizer.view import Tokenizer
-from . import _tok, chars
+from . import chars
 from .sources import CorpusInfo, EvalCorpus
 
 DEFAULT_ALPHA = 2.5
@@ -132,6 +132,15 @@ def _arrays(corpus: EvalCorpus) -> _CorpusArrays:
 
 
 # ------------------------------------------------------------------------------------------ encoding
+def usable_vocab(tok: Tokenizer) -> int:
+    """Ids that stand for text: not unused, not special, not the unknown token."""
+    lens = tok.token_lengths
+    drop = set(tok.special_ids)
+    if tok.unk_id is not None:
+        drop.add(tok.unk_id)
+    return int((lens > 0).sum()) - sum(1 for i in drop if 0 <= i < len(lens) and lens[i] > 0)
+
+
 def encode_corpus(tok: Tokenizer, corpus: EvalCorpus) -> Encoded:
     t0 = time.perf_counter()
     ids = tok.encode_batch(corpus.segments)
@@ -154,7 +163,7 @@ def corpus_stats(tok: Tokenizer, corpus: EvalCorpus, alpha: float = DEFAULT_ALPH
     arr = _arrays(corpus)
     flat = enc.flat
     n_tok = len(flat)
-    usable = _tok.usable_vocab(tok)
+    usable = usable_vocab(tok)
 
     # distribution: distinct tokens, Shannon and Rényi entropies
     counts = np.bincount(flat, minlength=0) if n_tok else np.zeros(0, np.int64)
@@ -171,7 +180,7 @@ def corpus_stats(tok: Tokenizer, corpus: EvalCorpus, alpha: float = DEFAULT_ALPH
     ws, cmp = _scan(tok, enc, arr, top)
 
     # unknown tokens / characters
-    unk = _tok.unk_id(tok)
+    unk = tok.unk_id
     unk_tokens = int((flat == unk).sum()) if unk is not None and n_tok else 0
     unk_chars, unk_rate_chars, unk_examples = _unknown_chars(tok, corpus, arr, unk)
 
@@ -210,13 +219,13 @@ def _scan(tok: Tokenizer, enc: Encoded, arr: _CorpusArrays, top: int) -> tuple[d
     flat = enc.flat
     if not len(flat):
         return empty, _ByteCompare(False, list(range(n)), np.zeros(n, bool))
-    blob, offs = _tok.vocab_blob(tok)
-    table = _tok.token_lengths(tok)
+    blob, offs = tok.token_blob
+    table = tok.token_lengths
     stream, starts = build_stream(flat, table, blob, offs)
     lens = table[flat]
     cls_lut = chars.tables()[1]
     tpw, wstart, wend, n_words, word_tokens, continued, differ, lead = scan_stream(
-        stream, starts, lens, enc.seg_tokens, arr.seg_blob, arr.seg_start, arr.seg_len, _tok.prefix_mode(tok),
+        stream, starts, lens, enc.seg_tokens, arr.seg_blob, arr.seg_start, arr.seg_len, tok.adds_prefix_space,
         cls_lut, np.uint8(chars.LETTER | chars.MARK))
     exact = tok.algorithm != "wordpiece"
     cmp = _ByteCompare(exact, [int(k) for k in np.flatnonzero(differ)] if exact else list(range(n)), lead)
@@ -246,7 +255,7 @@ def _most_split(tok, flat, starts, lens, stream, tpw, wstart, wend, top) -> list
         seen.add(word)
         i0 = int(np.searchsorted(ends, a, side="right"))
         i1 = int(np.searchsorted(starts, b, side="left"))
-        pieces = [_tok.symbol(tok, int(t)) for t, n in zip(flat[i0:i1], lens[i0:i1], strict=True) if n > 0]
+        pieces = [tok.symbol(int(t)) for t, n in zip(flat[i0:i1], lens[i0:i1], strict=True) if n > 0]
         out.append(SplitWord(word=word, tokens=int(tpw[w]), pieces=pieces))
     return out
 
@@ -255,7 +264,7 @@ def _unknown_chars(tok: Tokenizer, corpus: EvalCorpus, arr: _CorpusArrays, unk: 
     if unk is None:
         return 0, 0.0, []
     cand = [chr(int(c)) for c in arr.distinct_chars if not chr(int(c)).isspace()]
-    bad = [c for c, ids in zip(cand, _tok.encode_many(tok, cand), strict=True) if unk in ids]
+    bad = [c for c, ids in zip(cand, tok.encode_batch(cand, specials=False), strict=True) if unk in ids]
     if not bad:
         return 0, 0.0, []
     mask = np.isin(arr.cps, np.array([ord(c) for c in bad], dtype=np.uint32))
@@ -282,7 +291,7 @@ def _roundtrip(tok: Tokenizer, corpus: EvalCorpus, enc: Encoded, cmp: _ByteCompa
     segs = corpus.segments
     n = len(segs)
     if not cmp.exact:
-        decoded = _tok.decode_many(tok, enc.ids)
+        decoded = tok.decode_batch(enc.ids)
         bad = [k for k in range(n) if segs[k] != decoded[k]]
         real = dict(zip(bad, (decoded[k] for k in bad), strict=True))
     else:
@@ -290,10 +299,10 @@ def _roundtrip(tok: Tokenizer, corpus: EvalCorpus, enc: Encoded, cmp: _ByteCompa
         cset = set(cand)
         sample = list(itertools.islice((k for k in range(n) if k not in cset), ROUNDTRIP_SAMPLE))
         check = sample + cand
-        dec = _tok.decode_many(tok, [enc.ids[k] for k in check])
+        dec = tok.decode_batch([enc.ids[k] for k in check])
         got = dict(zip(check, dec, strict=True))
         if any(got[k] != segs[k] for k in sample):
-            decoded = _tok.decode_many(tok, enc.ids)
+            decoded = tok.decode_batch(enc.ids)
             got = dict(enumerate(decoded))
             cand = list(range(n))
         bad = [k for k in cand if got[k] != segs[k]]
@@ -320,10 +329,10 @@ def _segment_bytes(corpus: EvalCorpus) -> list[bytes]:
 
 
 def _unk_literal(tok: Tokenizer) -> str | None:
-    u = _tok.unk_id(tok)
+    u = tok.unk_id
     if u is None:
         return None
-    return _tok.vocab_bytes(tok)[u].decode("utf-8", "replace") or None
+    return tok.token_bytes[u].decode("utf-8", "replace") or None
 
 
 def first_diff(a: str, b: str, context: int = 12) -> tuple[int, str, str]:
@@ -426,7 +435,7 @@ class RoundTripCheck:
 def round_trip(tok: Tokenizer, texts: list[str]) -> RoundTripCheck:
     """decode(encode(text)) == text for each whole text (no line splitting)."""
     ids = tok.encode_batch(list(texts)) if texts else []
-    decoded = _tok.decode_many(tok, ids)
+    decoded = tok.decode_batch(ids)
     unk_lit = _unk_literal(tok)
     idx, cases = [], []
     for k, (a, b) in enumerate(zip(texts, decoded, strict=True)):

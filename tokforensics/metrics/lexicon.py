@@ -20,7 +20,7 @@ import numpy as np
 
 from ..corpus.lexicon import Lexicon, MorphReference, iso1
 from ..tokenizer.view import Tokenizer
-from . import _tok, chars
+from . import chars
 from .corpus import Encoded
 
 DEFINITIONS = {
@@ -65,7 +65,7 @@ def token_strings(tok: Tokenizer, enc: Encoded) -> TokenStrings:
     if not len(enc.flat):
         return TokenStrings([], np.zeros(0, np.int64))
     ids, counts = np.unique(enc.flat, return_counts=True)
-    tb = _tok.vocab_bytes(tok)
+    tb = tok.token_bytes
     specials = tok.special_ids
     agg: dict[str, int] = {}
     for i, c in zip(ids.tolist(), counts.tolist(), strict=True):

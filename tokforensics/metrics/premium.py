@@ -21,7 +21,6 @@ import numpy as np
 
 from ..errors import UsageError
 from ..tokenizer.view import Tokenizer
-from . import _tok
 
 DEFAULT_SEED = 0
 DEFAULT_BOOTSTRAP = 1000
@@ -90,13 +89,13 @@ def premium_interval(t_lang: np.ndarray, t_ref: np.ndarray, weights: np.ndarray)
 
 def unknown_char_rate(tok: Tokenizer, text: str) -> float:
     """Share of the characters of `text` (whitespace excluded) that the tokenizer maps to its unknown token."""
-    unk = _tok.unk_id(tok)
+    unk = tok.unk_id
     if unk is None or not text:
         return 0.0
     distinct = sorted({c for c in text if not c.isspace()})
     if not distinct:
         return 0.0
-    bad = {c for c, ids in zip(distinct, _tok.encode_many(tok, distinct), strict=True) if unk in ids}
+    bad = {c for c, ids in zip(distinct, tok.encode_batch(distinct, specials=False), strict=True) if unk in ids}
     if not bad:
         return 0.0
     n = sum(1 for c in text if not c.isspace())

@@ -144,17 +144,6 @@ def _unique_names(toks: list[Tokenizer]) -> list[str]:
     return names
 
 
-def available_zoo() -> tuple[list[str], dict[str, str]]:
-    """Zoo names whose files are on this machine, and why each other one is not."""
-    ok, skipped = [], {}
-    for e in zoo.ENTRIES:
-        if zoo.locate(e) is not None:
-            ok.append(e.name)
-        else:
-            skipped[e.name] = e.install_hint or "not available on this machine"
-    return ok, skipped
-
-
 def run_compare(specs: list[str], langs: list[str], ref: str = "en", seed: int = DEFAULT_SEED,
                 n_boot: int = DEFAULT_BOOTSTRAP, progress: Progress = None) -> PremiumResult:
     from ..corpus.parallel import load_parallel
@@ -167,7 +156,7 @@ def run_compare(specs: list[str], langs: list[str], ref: str = "en", seed: int =
             par.resolve(code)  # unknown codes fail before any tokenizer is loaded
     skipped: dict[str, str] = {}
     if not specs:
-        specs, skipped = available_zoo()
+        specs, skipped = zoo.available()
         if not specs:
             raise InputError("no zoo tokenizer is available on this machine; pass tokenizer paths")
     toks = []

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus.textio import list_files, read_input_bytes, require_regular
+from ..corpus.textio import list_files, read_user_text, require_regular
 from ..errors import InputError
 from . import chars
 
@@ -75,20 +75,7 @@ def split_segments(text: str) -> list[str]:
 
 
 def _read_text(path: Path) -> str:
-    data = read_input_bytes(path, "corpus")
-    if path.suffix == ".gz":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError):
-            raise InputError(f"{path}: not a valid gzip file; pass plain UTF-8 text or a .gz of it") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}, line {line}); "
-            f"convert it, e.g. `iconv -f latin1 -t utf-8 {path.name}`"
-        ) from None
+    return read_user_text(path, "corpus", gunzip=path.suffix == ".gz", drop_bom=True)
 
 
 def from_path(path: str | Path, language: str | None = None) -> EvalCorpus:

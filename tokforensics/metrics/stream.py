@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..utf8 import char_length
+
 
 @njit(cache=True, nogil=True)
 def build_stream(flat, tok_len, blob, offs):  # pragma: no cover - compiled
@@ -145,7 +147,7 @@ def scan_stream_reference(stream: bytes, tok_start: list[int], tok_len: list[int
             is_word.append(cur if i > 0 else False)
             i += 1
             continue
-        n = 1 if b < 0x80 else 2 if b < 0xE0 else 3 if b < 0xF0 else 4
+        n = char_length(b) or 1
         ch = stream[i:i + n].decode("utf-8", "replace")[:1]
         cur = word_of(ch)
         is_word.append(cur)

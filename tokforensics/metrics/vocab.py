@@ -8,7 +8,6 @@ Results are cached per tokenizer content hash.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ import numpy as np
 
 from .. import cache
 from ..tokenizer.view import Tokenizer
-from . import _tok, alphabets, chars
+from . import alphabets, chars
 
 VERSION = "1"
 CATEGORIES = ("char_alpha", "char_other", "spaced_alpha", "spaced_other", "inner_alpha", "inner_other",
@@ -83,32 +82,33 @@ DEFINITIONS = {
 def vocab_stats(tok: Tokenizer, progress: Callable[[str], None] | None = None, use_cache: bool = True) -> VocabStats:
     t0 = time.perf_counter()
     key = cache.key_of("vocab-stats", VERSION, tok.sha256, tok.name, tok.pattern, alphabets.CODES, chars.SCRIPTS)
-    path = cache.entry_path("metrics", key, ".json")
-    if use_cache:
-        res = cache.read_entry(path, lambda data: VocabStats(**cache.json_object(data)))
-        if res is not None:
-            res.cached = True
-            res.seconds = time.perf_counter() - t0
-            return res
-    if progress:
-        progress(f"vocabulary of {tok.name}")
-    res = _compute(tok)
+
+    def build() -> VocabStats:
+        if progress:
+            progress(f"vocabulary of {tok.name}")
+        res = _compute(tok)
+        res.seconds = time.perf_counter() - t0
+        return res
+
+    def load(obj: dict) -> VocabStats:
+        res = VocabStats(**obj)
+        res.cached = True
+        return res
+
+    if not use_cache:
+        return build()
+    res = cache.cached_json("metrics", key, build, load, dump=dataclasses.asdict)
     res.seconds = time.perf_counter() - t0
-    if use_cache:
-        try:
-            cache.write_bytes_atomic(path, json.dumps(dataclasses.asdict(res), ensure_ascii=False).encode("utf-8"))
-        except OSError:
-            pass
     return res
 
 
 def _classify(tok: Tokenizer) -> tuple[np.ndarray, list[str]]:
-    tb = _tok.vocab_bytes(tok)
+    tb = tok.token_bytes
     specials = set(tok.special_ids)
-    unk = _tok.unk_id(tok)
+    unk = tok.unk_id
     if unk is not None:
         specials.add(unk)
-    byte_pieces = _tok.byte_piece_ids(tok)
+    byte_pieces = tok.byte_piece_ids
     kind = np.zeros(len(tb), np.int8)
     texts = [""] * len(tb)
     for i, b in enumerate(tb):
@@ -184,7 +184,7 @@ def _compute(tok: Tokenizer) -> VocabStats:
                 langs[code] = float(w[has].sum())
     langs = {k: round(v, 4) for k, v in sorted(langs.items(), key=lambda x: -x[1]) if v > 0}
     for name, code in (("flank", _FLANK), ("byte", _BYTE)):
-        examples[name] = [_tok.symbol(tok, int(i)) for i in np.flatnonzero(kind == code)[:N_EXAMPLES]]
+        examples[name] = [tok.symbol(int(i)) for i in np.flatnonzero(kind == code)[:N_EXAMPLES]]
     reach, rex = _reachability(tok, kind, texts)
     examples.update(rex)
     used = int((kind != _UNUSED).sum())
@@ -210,10 +210,10 @@ def _reachability(tok: Tokenizer, kind: np.ndarray, texts: list[str]) -> tuple[d
     # special tokens: does their literal text encode to them?
     sp_ids = [i for i in np.flatnonzero(kind == _SPECIAL)]
     if sp_ids:
-        tb = _tok.vocab_bytes(tok)
+        tb = tok.token_bytes
         lits = [tb[i].decode("utf-8", "replace") for i in sp_ids]
         try:
-            encs = _tok.encode_specials(tok, lits)
+            encs = tok.encode_batch(lits)
         except Exception:  # a backend that refuses special literals: none of them are reachable
             encs = [[] for _ in lits]
         for i, e in zip(sp_ids, encs, strict=True):
@@ -223,7 +223,7 @@ def _reachability(tok: Tokenizer, kind: np.ndarray, texts: list[str]) -> tuple[d
         status[i] = REACH.index("undecodable")
 
     cand = [int(i) for i in np.flatnonzero((kind == _TEXT) | (kind == _BYTE)) if texts[i]]
-    prefix = _tok.prefix_mode(tok)
+    prefix = tok.adds_prefix_space
     direct_ids: list[int] = []
     direct_txt: list[str] = []
     inner: list[int] = []
@@ -239,7 +239,7 @@ def _reachability(tok: Tokenizer, kind: np.ndarray, texts: list[str]) -> tuple[d
             direct_txt.append(t)
     first_len: dict[int, int] = {}
     pending: list[int] = list(inner)
-    for i, e in zip(direct_ids, _tok.encode_many(tok, direct_txt), strict=True):
+    for i, e in zip(direct_ids, tok.encode_batch(direct_txt, specials=False), strict=True):
         if e == [i]:
             status[i] = 0
         else:
@@ -251,7 +251,7 @@ def _reachability(tok: Tokenizer, kind: np.ndarray, texts: list[str]) -> tuple[d
                 break
             base = tok.encode(ctx)
             nb = len(base)
-            encs = _tok.encode_many(tok, [ctx + texts[i] for i in pending])
+            encs = tok.encode_batch([ctx + texts[i] for i in pending], specials=False)
             still = []
             for i, e in zip(pending, encs, strict=True):
                 if len(e) == nb + 1 and e[-1] == i and e[:nb] == base:
@@ -266,7 +266,7 @@ def _reachability(tok: Tokenizer, kind: np.ndarray, texts: list[str]) -> tuple[d
         sel = np.flatnonzero(status == k)
         res[name] = int(len(sel))
         if name != "ok":
-            ex[name] = [_tok.symbol(tok, int(i)) for i in sel[:N_EXAMPLES]]
+            ex[name] = [tok.symbol(int(i)) for i in sel[:N_EXAMPLES]]
     ex.pop("ok", None)
     return res, ex
 
@@ -274,7 +274,7 @@ def _reachability(tok: Tokenizer, kind: np.ndarray, texts: list[str]) -> tuple[d
 def reachability_reference(tok: Tokenizer, tid: int) -> str:
     """Plain-Python reference for one id (used by the tests)."""
     tb = tok.token_bytes[tid]
-    unk = _tok.unk_id(tok)
+    unk = tok.unk_id
     if tid in tok.special_ids or tid == unk:
         return "special_ok" if tok.encode(tb.decode("utf-8")) == [tid] else "special_unreachable"
     try:

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from ..corpus.textio import require_regular
+from ..corpus.probes import Probe, probe_set_hash
+from ..corpus.textio import read_user_text
 from ..errors import InputError
+from ..outputs import write_output
+from ..tokenizer import display
 from ..tokenizer.view import Tokenizer
-from .files import write_text
-from .probes import Probe, probe_set_hash
 
 FORMAT = "tokforensics-golden"
 VERSION = 1
@@ -78,12 +79,6 @@ def environment() -> dict[str, str]:
     return out
 
 
-def pieces(tok: Tokenizer, ids: list[int]) -> list[str]:
-    """Each token's bytes as text; bytes that are not whole UTF-8 characters appear as \\xNN."""
-    tb = tok.token_bytes
-    return [tb[i].decode("utf-8", "backslashreplace") if 0 <= i < len(tb) else f"<id {i}?>" for i in ids]
-
-
 def build_golden(tok: Tokenizer, probes: list[Probe]) -> Golden:
     ids = tok.encode_batch([p.text for p in probes])
     return Golden(identity(tok), probe_set_hash(probes), environment(), list(zip(probes, ids, strict=True)))
@@ -102,21 +97,14 @@ def dumps_golden(g: Golden) -> str:
 
 
 def write_golden(path: Path, g: Golden) -> None:
-    write_text(path, dumps_golden(g), "the golden file")
+    write_output(path, dumps_golden(g), "the golden file")
 
 
 def read_golden(path: Path) -> Golden:
-    require_regular(path, "golden file")
-    try:
-        raw = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise InputError(f"golden file {path} not found; write it with `tok baseline` and commit it") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a golden file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; it is not a golden file written by `tok baseline`") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    raw = read_user_text(path, "golden file",
+                         missing="{label}{path} not found; write it with `tok baseline` and commit it",
+                         folder="{path} is a directory, not a golden file",
+                         not_utf8="{path}: not UTF-8 text; it is not a golden file written by `tok baseline`")
     try:
         doc = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -166,7 +154,7 @@ def compare_golden(tok: Tokenizer, g: Golden, current_probes: list[Probe] | None
         n_changed += 1
         if len(diffs) < show:
             k = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
-            diffs.append(ProbeDiff(p.id, p.text, old, new, pieces(tok, old), pieces(tok, new), k))
+            diffs.append(ProbeDiff(p.id, p.text, old, new, display.pieces(tok.token_bytes, old), display.pieces(tok.token_bytes, new), k))
     notes = []
     if not same:
         notes.append(f"golden ids come from '{g.tokenizer.name}' (sha256 {g.tokenizer.sha256[:12]}…); the "

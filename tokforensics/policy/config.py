@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..corpus.textio import require_regular
+from ..corpus.textio import read_user_text
 from ..errors import InputError
 
 POLICY_FILE = "tokforensics.toml"
@@ -146,13 +146,7 @@ def _has_tool_table(path: Path) -> bool:
 
 def load_policy(start: Path | None = None, config: Path | None = None) -> Policy:
     path, kind = find_policy(start or Path.cwd(), config)
-    require_regular(path, "policy")
-    try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    text = read_user_text(path, "policy", not_utf8="{path}: not UTF-8 text")
     return parse_policy(text, path, pyproject=(kind == "pyproject"))
 
 

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .files import write_text
+from ..outputs import write_output
 from .rules import CheckResult, RuleResult
 
 _BAD_XML = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF], "\ufffd")
@@ -64,4 +64,4 @@ def to_junit(res: CheckResult, elapsed: float = 0.0) -> str:
 
 
 def write_junit(path: Path, res: CheckResult, elapsed: float = 0.0) -> None:
-    write_text(path, to_junit(res, elapsed), "--junit")
+    write_output(path, to_junit(res, elapsed), "--junit")

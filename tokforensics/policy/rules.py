@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..corpus.probes import probe_set
 from ..errors import InputError, TokError, UsageError
 from ..tokenizer.view import Tokenizer
 from .baseline import GoldenComparison, compare_golden, read_golden
 from .config import Policy, Rule
-from .probes import probe_set
 
 
 @dataclass

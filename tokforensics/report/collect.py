@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
+from ..arith.probe import scheme_name
+from ..corpus.probes import Probe
 from ..errors import TokError
-from ..policy.measure import scheme_name
-from ..policy.probes import Probe
 from ..tokenizer.view import Tokenizer
 from . import figures
 from .viewer import example_probes, live_encoder, tokenize_examples
@@ -279,7 +279,7 @@ def collect_report(toks: list[Tokenizer], *, mixture: bool = False, extra_texts:
                    budget: int = LIVE_BUDGET, title: str | None = None,
                    progress: Progress | None = None) -> ReportData:
     """Everything the report shows. `languages`: premium languages (default: every language of the corpus)."""
-    from ..policy.probes import shipped_probes
+    from ..corpus.probes import shipped_probes
 
     check_languages(languages, reference)
 

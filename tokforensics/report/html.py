@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from ..policy.files import write_text
+from ..outputs import write_output
 from .collect import ReportData
 
 TEMPLATE = "report.html.j2"
@@ -40,5 +40,5 @@ def render_html(data: ReportData) -> str:
 def write_report(path: Path, data: ReportData) -> int:
     """Render and write atomically; returns the size in bytes. Nothing is left behind on failure."""
     text = render_html(data)
-    write_text(path, text, "the report (-o)")
+    write_output(path, text, "the report (-o)")
     return len(text.encode("utf-8"))

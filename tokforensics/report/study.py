@@ -6,7 +6,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..policy.files import write_text
+from ..outputs import write_output
 from . import figures
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,5 +96,5 @@ def study_html(res: StudyResult) -> str:
 def write_study_html(path: Path, res: StudyResult) -> int:
     """Write atomically; returns the size in bytes."""
     text = study_html(res)
-    write_text(path, text, "the study report (--html)")
+    write_output(path, text, "the study report (--html)")
     return len(text.encode("utf-8"))

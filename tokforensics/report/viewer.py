@@ -19,8 +19,8 @@ import re
 import struct
 from dataclasses import dataclass
 
-from ..policy.baseline import pieces
-from ..policy.probes import Probe, shipped_probes
+from ..corpus.probes import Probe, shipped_probes
+from ..tokenizer import display
 from ..tokenizer.view import Tokenizer
 
 DEFAULT_EXAMPLES = (
@@ -51,7 +51,7 @@ def example_probes(extra: list[Probe] | None = None) -> list[Probe]:
 
 def tokenize_examples(tok: Tokenizer, probes: list[Probe]) -> list[list[list]]:
     """For each probe: [[id, piece], ...], pieces shown as `tok check` shows them."""
-    return [[[i, piece] for i, piece in zip(ids, pieces(tok, ids), strict=True)]
+    return [[[i, piece] for i, piece in zip(ids, display.pieces(tok.token_bytes, ids), strict=True)]
             for ids in tok.encode_batch([p.text for p in probes])]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import json
 import pickle
 import re
@@ -17,16 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache
-from ..corpus.textio import require_regular
+from ..corpus.textio import read_input_bytes, require_regular
 from ..errors import InputError
-from . import patterns, zoo
-from .bytemap import bytes_to_symbols
+from . import components, patterns, zoo
 from .gguf import read_gguf_metadata
 from .merges import hf_sentencepiece_merges, merges_from_ranks, merges_from_sentencepiece
 from .spmodel import CONTROL, NORMAL, UNKNOWN, USER_DEFINED, SPModel, parse_sp_model
 
 # 5: the metadata records the sha256 of the files it commits, checked on read
-CONVERTER_VERSION = "5"
+# 6: tokenizer.json written by `tokenizers` from typed components (special tokens also in the model vocab)
+CONVERTER_VERSION = "6"
 
 
 @dataclass(frozen=True)
@@ -43,21 +42,8 @@ class Source:
 
 
 def read_maybe_gzip(path: Path) -> bytes:
-    require_regular(path, "tokenizer")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path or use a zoo name (`tok tokenizers`)") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory; pass the tokenizer file inside it") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{path}: corrupt or truncated gzip file ({exc})") from None
-    return raw
+    return read_input_bytes(path, "tokenizer", missing="{path}: no such file; check the path or use a zoo name (`tok tokenizers`)",
+                            folder="{path} is a directory; pass the tokenizer file inside it", gunzip="sniff")
 
 
 def sniff_format(data: bytes, path: Path) -> str:
@@ -127,35 +113,13 @@ def _pick_in_folder(folder: Path) -> Path:
 # ---------------------------------------------------------------- converters to tokenizer.json
 
 
-def _added(content: str, tid: int, special: bool = True) -> dict:
-    return {"id": tid, "content": content, "single_word": False, "lstrip": False, "rstrip": False,
-            "normalized": False, "special": special}
-
-
-def _byte_level_json(ranks: dict[bytes, int], pattern: str, specials: dict[str, int], normalizer: dict | None,
-                     id_offset: int = 0) -> tuple[dict, dict]:
+def _byte_level_json(ranks: dict[bytes, int], pattern: str, specials: dict[str, int], *, nfc: bool,
+                     id_offset: int = 0) -> tuple[str, dict]:
     merges, unreachable = merges_from_ranks(ranks)
-    vocab = {bytes_to_symbols(tok): rank + id_offset for tok, rank in ranks.items()}
-    doc = {
-        "version": "1.0",
-        "truncation": None,
-        "padding": None,
-        "added_tokens": [_added(s, i) for s, i in sorted(specials.items(), key=lambda kv: kv[1])],
-        "normalizer": normalizer,
-        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
-            {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False},
-            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
-        ]},
-        "post_processor": None,
-        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
-        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
-                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": True,
-                  "vocab": vocab,
-                  "merges": [[bytes_to_symbols(a), bytes_to_symbols(b)] for a, b in merges]},
-    }
+    tok = components.byte_level_bpe(ranks, merges, pattern, specials, nfc=nfc, id_offset=id_offset)
     meta = {"merge_recovery": "all-splits (some tokens not reachable as a two-part merge)" if unreachable
             else "two-part BPE reconstruction from ranks", "unreachable_by_merges": len(unreachable)}
-    return doc, meta
+    return tok.to_str(), meta
 
 
 # Real vocabularies have tokens of at most about a kilobyte; a longer "token" means the file is not a
@@ -209,23 +173,24 @@ def check_pattern(pattern: str, where: str = "--pattern") -> str:
     return pattern
 
 
-def _tiktoken_preset(src: Source, ranks: dict[bytes, int]) -> tuple[str, dict[str, int], dict | None]:
+def _tiktoken_preset(src: Source, ranks: dict[bytes, int]) -> tuple[str, dict[str, int], bool]:
+    """The pretokenizer regex, special tokens and whether text is NFC-normalized first."""
     preset = src.entry.options.get("preset") if src.entry else None
     n = len(ranks)
     if preset == "llama3":
-        return patterns.LLAMA3, {s: n + i for i, s in enumerate(patterns.LLAMA3_SPECIALS)}, None
+        return patterns.LLAMA3, {s: n + i for i, s in enumerate(patterns.LLAMA3_SPECIALS)}, False
     if preset == "llama4":
-        return patterns.O200K, _llama4_specials(n, src), None
+        return patterns.O200K, _llama4_specials(n, src), False
     if preset == "qwen2":
-        return patterns.QWEN2, {s: n + i for i, s in enumerate(patterns.QWEN2_SPECIALS)}, {"type": "NFC"}
+        return patterns.QWEN2, {s: n + i for i, s in enumerate(patterns.QWEN2_SPECIALS)}, True
     if src.pattern:
         check_pattern(src.pattern)
     known = patterns.KNOWN_RANK_FILES.get(src.sha256)
     if known:
         _, pat, specials = known
-        return (src.pattern or pat), dict(specials), None
+        return (src.pattern or pat), dict(specials), False
     if src.pattern:
-        return src.pattern, {}, None
+        return src.pattern, {}, False
     raise InputError(
         f"{src.origin}: tiktoken ranks file with an unknown hash; give its pretokenizer regex with --pattern "
         f"(for example the cl100k or o200k pattern, see docs/tokenizers.md)"
@@ -251,17 +216,16 @@ def _llama4_specials(n: int, src: Source) -> dict[str, int]:
     return {s: n + i for i, s in enumerate(names)}
 
 
-def convert_tiktoken(src: Source) -> tuple[dict, dict]:
+def convert_tiktoken(src: Source) -> tuple[str, dict, dict[bytes, int]]:
     ranks = parse_tiktoken_ranks(src.data, src.origin)
-    pattern, specials, normalizer = _tiktoken_preset(src, ranks)
-    doc, meta = _byte_level_json(ranks, pattern, specials, normalizer)
+    pattern, specials, nfc = _tiktoken_preset(src, ranks)
+    doc, meta = _byte_level_json(ranks, pattern, specials, nfc=nfc)
     meta.update(pattern=pattern, byte_level=True, byte_fallback=False,
-                tiktoken={"pattern": pattern, "specials": specials, "id_offset": 0,
-                          "nfc": bool(normalizer and normalizer.get("type") == "NFC")})
+                tiktoken={"pattern": pattern, "specials": specials, "id_offset": 0, "nfc": nfc})
     return doc, meta, ranks
 
 
-def convert_tekken(src: Source) -> tuple[dict, dict]:
+def convert_tekken(src: Source) -> tuple[str, dict, dict[bytes, int]]:
     try:
         obj = json.loads(src.data)
         cfg = obj["config"]
@@ -274,13 +238,13 @@ def convert_tekken(src: Source) -> tuple[dict, dict]:
     listed = [s["token_str"] for s in obj.get("special_tokens", [])] or list(patterns.TEKKEN_SPECIALS)
     names = listed + [f"<SPECIAL_{i}>" for i in range(len(listed), n_special)]
     specials = {s: i for i, s in enumerate(names)}
-    doc, meta = _byte_level_json(ranks, pattern, specials, None, id_offset=n_special)
+    doc, meta = _byte_level_json(ranks, pattern, specials, nfc=False, id_offset=n_special)
     meta.update(pattern=pattern, byte_level=True, byte_fallback=False,
                 tiktoken={"pattern": pattern, "specials": specials, "id_offset": n_special, "nfc": False})
     return doc, meta, ranks
 
 
-def convert_sentencepiece(src: Source) -> tuple[dict | None, dict]:
+def convert_sentencepiece(src: Source) -> tuple[str | None, dict]:
     model = parse_sp_model(src.data, src.origin)
     meta = {"sp_model_type": model.model_type, "byte_fallback": model.byte_fallback, "byte_level": False,
             "pattern": None, "normalizer_name": model.normalizer_name, "add_dummy_prefix": model.add_dummy_prefix}
@@ -294,36 +258,17 @@ def convert_sentencepiece(src: Source) -> tuple[dict | None, dict]:
     return sp_bpe_json(model), meta
 
 
-def sp_bpe_json(model: SPModel) -> dict:
+def sp_bpe_json(model: SPModel) -> str:
     vocab = {p.piece: i for i, p in enumerate(model.pieces)}
     normal = [(p.piece.encode("utf-8"), p.score, i) for i, p in enumerate(model.pieces) if p.type in (NORMAL, USER_DEFINED)]
     merges = hf_sentencepiece_merges(normal)
-    unk = next((p.piece for p in model.pieces if p.type == UNKNOWN), None)
-    added = [_added(p.piece, i, special=p.type != USER_DEFINED) for i, p in enumerate(model.pieces)
-             if p.type in (CONTROL, UNKNOWN, USER_DEFINED)]
-    norm_steps: list[dict] = []
-    if model.remove_extra_whitespaces:
-        norm_steps += [{"type": "Strip", "strip_left": True, "strip_right": True},
-                       {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]
-    if model.add_dummy_prefix:
-        norm_steps.append({"type": "Prepend", "prepend": "▁"})
-    norm_steps.append({"type": "Replace", "pattern": {"String": " "}, "content": "▁"})
-    return {
-        "version": "1.0", "truncation": None, "padding": None,
-        "added_tokens": added,
-        "normalizer": {"type": "Sequence", "normalizers": norm_steps},
-        "pre_tokenizer": None,
-        "post_processor": None,
-        "decoder": {"type": "Sequence", "decoders": [
-            {"type": "Replace", "pattern": {"String": "▁"}, "content": " "},
-            {"type": "ByteFallback"}, {"type": "Fuse"},
-            *([{"type": "Strip", "content": " ", "start": 1, "stop": 0}] if model.add_dummy_prefix else []),
-        ]},
-        "model": {"type": "BPE", "dropout": None, "unk_token": unk, "continuing_subword_prefix": None,
-                  "end_of_word_suffix": None, "fuse_unk": True, "byte_fallback": model.byte_fallback,
-                  "ignore_merges": False, "vocab": vocab,
-                  "merges": [[a.decode("utf-8"), b.decode("utf-8")] for a, b in merges]},
-    }
+    tok = components.sentencepiece_bpe(
+        vocab, [(a.decode("utf-8"), b.decode("utf-8")) for a, b in merges],
+        unk=next((p.piece for p in model.pieces if p.type == UNKNOWN), None), byte_fallback=model.byte_fallback,
+        remove_extra_whitespaces=model.remove_extra_whitespaces, add_dummy_prefix=model.add_dummy_prefix,
+        specials={p.piece: i for i, p in enumerate(model.pieces) if p.type in (CONTROL, UNKNOWN)},
+        user_defined={p.piece: i for i, p in enumerate(model.pieces) if p.type == USER_DEFINED})
+    return tok.to_str()
 
 
 def sp_dedup_merges(model: SPModel) -> list[tuple[bytes, bytes]]:
@@ -331,7 +276,7 @@ def sp_dedup_merges(model: SPModel) -> list[tuple[bytes, bytes]]:
     return merges_from_sentencepiece(normal)
 
 
-def convert_gguf(src: Source, path: Path | None = None) -> tuple[dict, dict]:
+def convert_gguf(src: Source) -> tuple[str, dict]:
     gguf_path = Path(src.origin)
     meta_kv = read_gguf_metadata(gguf_path)
     try:
@@ -343,46 +288,34 @@ def convert_gguf(src: Source, path: Path | None = None) -> tuple[dict, dict]:
     pre = (meta_kv.get("tokenizer.ggml.pre") or b"default").decode()
     if kind != "gpt2":
         raise InputError(f"{gguf_path}: GGUF tokenizer model '{kind}' is not supported yet (only byte-level BPE, 'gpt2')")
-    merges = [m.decode("utf-8").split(" ", 1) for m in meta_kv.get("tokenizer.ggml.merges", [])]
-    pre_tok = _gguf_pretokenizer(pre, gguf_path)
-    specials = [_added(t, i) for i, (t, ty) in enumerate(zip(tokens, types, strict=False)) if ty in (3, 4)]
-    doc = {
-        "version": "1.0", "truncation": None, "padding": None, "added_tokens": specials, "normalizer": None,
-        "pre_tokenizer": pre_tok, "post_processor": None,
-        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
-        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
-                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
-                  "vocab": {t: i for i, t in enumerate(tokens)}, "merges": merges},
-    }
-    return doc, {"byte_level": True, "byte_fallback": False, "pattern": None, "gguf_pre": pre}
+    merges = [tuple(m.decode("utf-8").split(" ", 1)) for m in meta_kv.get("tokenizer.ggml.merges", [])]
+    specials = {t: i for i, (t, ty) in enumerate(zip(tokens, types, strict=False)) if ty in (3, 4)}
+    tok = components.gguf_bpe(tokens, merges, _gguf_pretokenizer(pre, gguf_path), specials)
+    return tok.to_str(), {"byte_level": True, "byte_fallback": False, "pattern": None, "gguf_pre": pre}
 
 
-_BYTELEVEL_REGEX = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+_GGUF_SPLIT = {"llama3": patterns.LLAMA3, "llama-bpe": patterns.LLAMA3, "qwen2": patterns.QWEN2, "gpt-4o": patterns.O200K}
 
 
-def _gguf_pretokenizer(pre: str, path: Path) -> dict:
+def _gguf_pretokenizer(pre: str, path: Path):
     if pre in ("smollm", "starcoder", "refact"):
-        return {"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": True}, _BYTELEVEL_REGEX]}
+        return components.gguf_pretokenizer("digits", None)
     if pre in ("gpt-2", "default", "gpt2"):
-        return _BYTELEVEL_REGEX
-    table = {"llama3": patterns.LLAMA3, "llama-bpe": patterns.LLAMA3, "qwen2": patterns.QWEN2, "gpt-4o": patterns.O200K}
-    if pre in table:
-        return {"type": "Sequence", "pretokenizers": [
-            {"type": "Split", "pattern": {"Regex": table[pre]}, "behavior": "Isolated", "invert": False},
-            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}]}
+        return components.gguf_pretokenizer("gpt2", None)
+    if pre in _GGUF_SPLIT:
+        return components.gguf_pretokenizer("split", _GGUF_SPLIT[pre])
     raise InputError(f"{path}: GGUF pretokenizer '{pre}' is not known to tokforensics; convert the model's tokenizer.json instead")
 
 
-def convert_hf_json(src: Source) -> tuple[dict, dict]:
+def convert_hf_json(src: Source) -> tuple[str, dict]:
     try:
         doc = json.loads(src.data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{src.origin}: corrupt or truncated tokenizer JSON ({exc})") from None
     if not isinstance(doc, dict) or "model" not in doc:
         raise InputError(f"{src.origin}: JSON has no 'model' section; not a Hugging Face tokenizer.json")
-    blob = json.dumps(doc.get("pre_tokenizer")) + json.dumps(doc.get("decoder"))
-    byte_level = '"ByteLevel"' in blob
-    return doc, {"byte_level": byte_level, "byte_fallback": bool(doc["model"].get("byte_fallback")),
+    byte_level = any(True for part in ("pre_tokenizer", "decoder") for _ in components.find_nodes(doc.get(part), "ByteLevel"))
+    return json.dumps(doc, ensure_ascii=False), {"byte_level": byte_level, "byte_fallback": bool(doc["model"].get("byte_fallback")),
                  "pattern": _find_regex(doc.get("pre_tokenizer"))}
 
 
@@ -402,7 +335,8 @@ def _find_regex(node) -> str | None:
     return None
 
 
-def convert(src: Source) -> tuple[dict | None, dict, dict[bytes, int] | None]:
+def convert(src: Source) -> tuple[str | None, dict, dict[bytes, int] | None]:
+    """(tokenizer.json text or None for SentencePiece Unigram, metadata, ranks for tiktoken-style files)."""
     if src.format == "tiktoken":
         return convert_tiktoken(src)
     if src.format == "tekken":
@@ -437,8 +371,7 @@ class Converted:
 
             self.json_text = cache.read_entry(self.json_path, parse)
             if self.json_text is None and self.src is not None:
-                doc = convert(self.src)[0]
-                self.json_text = json.dumps(doc, ensure_ascii=False) if doc is not None else None
+                self.json_text = convert(self.src)[0]
         return self.json_text
 
 
@@ -488,8 +421,7 @@ def load_converted(src: Source) -> Converted:
     if hit is not None:
         return hit
     json_path, ranks_path, meta_path = _entry_paths(src)
-    doc, meta, ranks = convert(src)
-    text = json.dumps(doc, ensure_ascii=False) if doc is not None else None
+    text, meta, ranks = convert(src)
     meta["has_json"] = text is not None
     meta["has_ranks"] = ranks is not None
     try:

@@ -148,6 +148,17 @@ def locate(entry: ZooEntry) -> Path | None:
     return None
 
 
+def available() -> tuple[list[str], dict[str, str]]:
+    """Zoo names whose files are on this machine, and for each other one what makes it available."""
+    ok, missing = [], {}
+    for e in ENTRIES:
+        if locate(e) is not None:
+            ok.append(e.name)
+        else:
+            missing[e.name] = e.install_hint or "not available on this machine"
+    return ok, missing
+
+
 def source_of(entry: ZooEntry) -> str:
     if entry.env_var and os.environ.get(entry.env_var):
         return f"${entry.env_var}"

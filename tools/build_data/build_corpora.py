@@ -39,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pack_default  # noqa: E402
 import pack_v1  # noqa: E402
 from common import DATA, extract, fetch, gzip_bytes, nbytes, package_version, sha256_bytes, write, xz_bytes  # noqa: E402
-from pack_v1 import CategorySpec, Doc, select_docs, udhr_aliases, udhr_entries  # noqa: E402
+from documents import CategorySpec, Doc, select_docs  # noqa: E402
+from udhr import udhr_aliases, udhr_entries  # noqa: E402
 
 PACKAGES = {**pack_v1.PACKAGES, **pack_default.PACKAGES}
 

@@ -15,25 +15,22 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from common import Package
-from help_text import docbook_paragraphs, libreoffice_paragraphs, mallard_paragraphs
-from langcheck import Checker
-from pack_v1 import (
-    BSD_TERMS,
+from common import Package, nbytes
+from documents import (
     LICENCE_BAD,
-    NATURAL,
     REGISTRY_HOST,
     CategorySpec,
     Doc,
     Source,
-    _ProseParser,
     chunk_text,
     head_bytes,
-    nbytes,
-    po_docs,
     rglob,
     script_family,
 )
+from help_text import docbook_paragraphs, libreoffice_paragraphs, mallard_paragraphs
+from langcheck import Checker
+from pack_v1 import BSD_TERMS, NATURAL, _ProseParser
+from po_strings import po_docs
 
 from tokforensics.corpus.categories import detect_script
 

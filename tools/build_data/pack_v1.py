@@ -1,4 +1,4 @@
-"""The v1 category pack (the default pack until 2026-12, kept for ablations) and shared text helpers.
+"""The v1 category pack (the default pack until 2026-12, kept for ablations).
 
 DEVELOPER TOOL, used by build_corpora.py. v1: UDHR, Django/Sphinx interface strings, the Python
 documentation, synthetic PyPI dataset-build text, and code; 400 KB per category in chunks of at most 4 KB.
@@ -8,11 +8,9 @@ Its output is byte-for-byte the former ``default`` pack (only pack.json's name c
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,11 +18,23 @@ from common import REPO, Package, gzip_bytes, nbytes, sha256_bytes, write  # noq
 
 sys.path.insert(0, str(REPO))
 
+from documents import (  # noqa: E402
+    LICENCE_BAD,
+    REGISTRY_HOST,
+    CategorySpec,
+    Doc,
+    Source,
+    chunk_text,
+    head_bytes,
+    rglob,
+    script_family,
+)
+from po_strings import po_docs  # noqa: E402
+
 from tokforensics.corpus.categories import detect_script  # noqa: E402
 
 CATEGORY_BUDGET = 400_000  # bytes of UTF-8 text per category, at most
 MIN_CATEGORY_BYTES = 30_000  # a category below this is not shipped
-DOC_MAX = 4_000  # shipped documents are chunks of at most this many bytes (sampling units)
 FILE_MAX = 48_000  # at most this much of one source file (code) goes into a category
 
 
@@ -67,245 +77,6 @@ PACKAGES = {
 }
 
 
-# ------------------------------------------------------------------------------------------------ UDHR
-class _UdhrParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.html_attrs: dict[str, str] = {}
-        self.title: list[str] = []
-        self.in_title = False
-        self.in_header = False
-        self.article: str | None = None
-        self.articles: dict[str, list[str]] = {}
-        self.preamble: list[str] = []
-        self.buf: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = {k: v or "" for k, v in attrs}
-        if tag == "html":
-            self.html_attrs = a
-        elif tag == "title":
-            self.in_title = True
-        elif tag == "header":
-            self.in_header = True
-        elif tag == "article":
-            self.article = a.get("data-number")
-            self.articles.setdefault(self.article or "", [])
-        elif tag in ("p", "li"):
-            self.buf = []
-
-    def handle_endtag(self, tag):
-        if tag == "title":
-            self.in_title = False
-        elif tag == "header":
-            self.in_header = False
-        elif tag == "article":
-            self.article = None
-        elif tag in ("p", "li") and self.buf is not None:
-            text = " ".join("".join(self.buf).split())
-            if text:
-                if self.article is not None:
-                    self.articles[self.article].append(text)
-                elif self.in_header:
-                    self.preamble.append(text)
-            self.buf = None
-
-    def handle_data(self, data):
-        if self.in_title:
-            self.title.append(data)
-        if self.buf is not None:
-            self.buf.append(data)
-
-
-SCRIPT_SUFFIXES = {"latn": "Latn", "cyrl": "Cyrl", "arab": "Arab", "hans": "Hans", "hant": "Hant",
-                   "mong": "Mong", "adlm": "Adlm", "tfng": "Tfng", "tglg": "Tglg", "java": "Java",
-                   "lana": "Lana", "gran": "Gran"}
-
-# Where one code has several declarations: the default, chosen for the orthography in current use.
-UDHR_DEFAULTS = {
-    "zh": "cmn_hans", "zh-hans": "cmn_hans", "zh-cn": "cmn_hans", "zh-sg": "cmn_hans", "cmn": "cmn_hans",
-    "zho": "cmn_hans", "chi": "cmn_hans", "zh-hant": "cmn_hant", "zh-tw": "cmn_hant", "zh-hk": "cmn_hant",
-    "de": "deu_1996", "deu": "deu_1996", "ger": "deu_1996",
-    "pt": "por_BR", "por": "por_BR",
-    "ro": "ron_2006", "ron": "ron_2006", "rum": "ron_2006",
-    "el": "ell_monotonic", "ell": "ell_monotonic", "gre": "ell_monotonic",
-    "ja": "jpn", "jpn": "jpn",
-    "sr": "srp_cyrl", "srp": "srp_cyrl",
-    "az": "azj_latn", "azj": "azj_latn", "aze": "azj_latn",
-    "uz": "uzn_latn", "uzn": "uzn_latn", "uzb": "uzn_latn",
-    "mn": "khk", "khk": "khk", "mon": "khk",
-    "ha": "hau_NG", "hau": "hau_NG",
-    "fa": "pes_1", "pes": "pes_1", "fas": "pes_1", "per": "pes_1",
-    "ta": "tam", "ur": "urd", "sw": "swh", "swa": "swh", "es": "spa", "fr": "fra", "fre": "fra",
-    "ar": "arb", "ara": "arb", "lv": "lav", "lav": "lav", "lvs": "lav", "nb": "nob", "no": "nob",
-    "nor": "nob", "ms": "mly_latn", "msa": "mly_latn", "may": "mly_latn", "zlm": "mly_latn",
-    "et": "est", "ekk": "est", "sq": "als", "sqi": "als", "alb": "als", "ml": "mal", "bs": "bos_latn",
-    "bos": "bos_latn", "tk": "tuk_latn", "tuk": "tuk_latn", "ug": "uig_arab", "uig": "uig_arab",
-    "jv": "jav", "jav": "jav", "tl": "tgl", "tgl": "tgl", "fil": "tgl", "ku": "kmr", "kur": "kmr",
-    "ne": "nep", "npi": "nep", "nep": "nep", "so": "som", "som": "som", "fi": "fin", "fin": "fin",
-    "la": "lat", "lat": "lat", "cat": "cat", "ca": "cat", "hy": "hye", "arm": "hye", "ka": "kat",
-    "geo": "kat", "mk": "mkd", "mac": "mkd", "is": "isl", "ice": "isl", "cy": "cym", "wel": "cym",
-    "eu": "eus", "baq": "eus", "cs": "ces", "cze": "ces", "sk": "slk", "slo": "slk", "nl": "nld",
-    "dut": "nld", "bo": "bod", "tib": "bod", "my": "mya", "bur": "mya", "zh-yue": "yue",
-    "th": "tha", "tha": "tha", "ht": "hat_kreyol", "hat": "hat_kreyol", "ny": "nya_chechewa",
-    "nya": "nya_chechewa", "oc": "oci_1", "oci": "oci_1", "qu": "quz", "que": "quz", "se": "sme",
-    "sme": "sme", "mi": "mri", "mri": "mri", "ln": "lin", "lin": "lin", "ve": "ven", "ven": "ven",
-    "ts": "tso_MZ", "tso": "tso_MZ", "chr": "chr_cased", "fuv": "fuv", "en": "eng", "eng": "eng",
-}
-
-
-def udhr_entries(root: Path) -> list[dict]:
-    """Complete declarations (preamble if any + all 30 articles), as JSON-ready dicts sorted by id."""
-    entries = []
-    for path in sorted((root / "package" / "declaration").glob("*.html")):
-        parser = _UdhrParser()
-        parser.feed(path.read_text(encoding="utf-8"))
-        arts = parser.articles
-        if not all(arts.get(str(i)) for i in range(1, 31)):
-            continue
-        decl_id = parser.html_attrs.get("data-code") or path.stem
-        segments: dict[str, str] = {}
-        if parser.preamble:
-            segments["preamble"] = "\n".join(parser.preamble)
-        for i in range(1, 31):
-            segments[str(i)] = "\n".join(arts[str(i)])
-        suffix = decl_id.split("_")[-1].lower() if "_" in decl_id else ""
-        script = SCRIPT_SUFFIXES.get(suffix) or detect_script("\n".join(segments.values()))
-        if script == "Hani":
-            script = "Hans" if decl_id.startswith(("cmn_hans", "gan", "hak", "hsn", "wuu", "nan")) else script
-        entries.append({
-            "id": decl_id,
-            "code": parser.html_attrs.get("data-iso6393", ""),
-            "bcp47": parser.html_attrs.get("lang", ""),
-            "name": " ".join("".join(parser.title).split()),
-            "script": script,
-            "segments": segments,
-        })
-    return entries
-
-
-def udhr_aliases(entries: list[dict]) -> dict[str, str]:
-    """Lower-case alias -> declaration id. ISO 639-3 code, BCP 47 tag and its 2-letter primary subtag."""
-    ids = {e["id"] for e in entries}
-    candidates: dict[str, list[str]] = {}
-    for e in entries:
-        keys = {e["code"].lower(), e["bcp47"].lower()}
-        primary = e["bcp47"].lower().split("-")[0]
-        if len(primary) == 2:
-            keys.add(primary)
-        for k in keys - {"", "und"}:
-            candidates.setdefault(k, []).append(e["id"])
-    aliases: dict[str, str] = {}
-    for key, cands in sorted(candidates.items()):
-        if key in UDHR_DEFAULTS and UDHR_DEFAULTS[key] in ids:
-            aliases[key] = UDHR_DEFAULTS[key]
-            continue
-        exact = [c for c in cands if c.lower() == key]
-        named = sorted(c for c in cands if not c[:1].isdigit())
-        aliases[key] = (exact or named or sorted(cands))[0]
-    for key, target in UDHR_DEFAULTS.items():
-        if target in ids:
-            aliases.setdefault(key, target)
-    return dict(sorted(aliases.items()))
-
-
-# ---------------------------------------------------------------------------------------------- helpers
-def chunk_text(text: str, limit: int = DOC_MAX) -> list[str]:
-    """Split at paragraph, then line boundaries (then characters) into pieces of at most limit bytes."""
-    text = text.strip("\n")
-    if nbytes(text) <= limit:
-        return [text] if text.strip() else []
-    pieces: list[str] = []
-    cur: list[str] = []
-    size = 0
-    sep = "\n\n" if "\n\n" in text else "\n"
-    for block in text.split(sep):
-        parts = [block] if nbytes(block) <= limit else _split_hard(block, limit)
-        for part in parts:
-            b = nbytes(part) + len(sep)
-            if cur and size + b > limit:
-                pieces.append(sep.join(cur))
-                cur, size = [], 0
-            cur.append(part)
-            size += b
-    if cur:
-        pieces.append(sep.join(cur))
-    return [p for p in (q.strip("\n") for q in pieces) if p.strip()]
-
-
-def _split_hard(block: str, limit: int) -> list[str]:
-    if "\n" in block:
-        return chunk_text(block.replace("\n\n", "\n"), limit) if "\n\n" in block else _lines(block, limit)
-    out, cur = [], ""
-    for ch in block:
-        if nbytes(cur) + len(ch.encode()) > limit:
-            out.append(cur)
-            cur = ""
-        cur += ch
-    return out + ([cur] if cur else [])
-
-
-def _lines(block: str, limit: int) -> list[str]:
-    out: list[str] = []
-    cur: list[str] = []
-    size = 0
-    for line in block.split("\n"):
-        for part in [line] if nbytes(line) < limit else _split_hard(line, limit - 1):
-            if cur and size + nbytes(part) + 1 > limit:
-                out.append("\n".join(cur))
-                cur, size = [], 0
-            cur.append(part)
-            size += nbytes(part) + 1
-    return out + (["\n".join(cur)] if cur else [])
-
-
-def head_bytes(text: str, limit: int) -> str:
-    """At most limit bytes of text, cut at a line boundary."""
-    if nbytes(text) <= limit:
-        return text
-    cut = text.encode("utf-8")[:limit].decode("utf-8", "ignore")
-    return cut[: cut.rfind("\n")] if "\n" in cut else cut
-
-
-@dataclass
-class Doc:
-    text: str
-    src: str  # "<package key>:<path inside>"
-
-
-@dataclass
-class Source:
-    package: str
-    docs: list[Doc]
-    max_bytes: int | None = None
-    note: str = ""
-    pattern: str = ""  # where the files come from, listed in pack.json when more than 12 files are used
-
-
-def select_docs(docs: list[Doc], cap: int, salt: str) -> list[Doc]:
-    """All docs if they fit in cap bytes; else a fixed pseudo-random subset (sha256 order), original order."""
-    total = sum(nbytes(d.text) + 1 for d in docs)
-    if total <= cap:
-        return list(docs)
-    order = sorted(range(len(docs)),
-                   key=lambda i: hashlib.sha256(f"{salt}\0{docs[i].src}\0{i}".encode()).hexdigest())
-    keep, used = set(), 0
-    for i in order:
-        b = nbytes(docs[i].text) + 1
-        if used + b <= cap:
-            keep.add(i)
-            used += b
-    return [d for i, d in enumerate(docs) if i in keep]
-
-
-LICENCE_BAD = re.compile(r"GNU (?:Lesser |Library |Affero )?General Public|\bL?A?GPL(?:v?\d)?\b|ShareAlike|"
-                         r"CC[- ]BY[- ]SA|Mozilla Public License|Eclipse Public License")
-
-
-# Files with a URL into a package registry are left out: the repo names no registry host.
-REGISTRY_HOST = re.compile(r"://[^/\s\"'<>]*(?:pypi|pythonhosted|npm|debian)", re.I)
-
-
 def code_docs(pkg_key: str, root: Path, files: Iterable[Path], budget: int,
               require: str | None = None) -> list[Doc]:
     """Whole source files (head FILE_MAX bytes each) chosen in sha256 order up to budget, then chunked."""
@@ -335,94 +106,6 @@ def code_docs(pkg_key: str, root: Path, files: Iterable[Path], budget: int,
         for piece in chunk_text(text):
             docs.append(Doc(piece, f"{pkg_key}:{rel}"))
     return docs
-
-
-def rglob(root: Path, patterns: Iterable[str], exclude: re.Pattern | None = None) -> list[Path]:
-    out = []
-    for pat in patterns:
-        for p in root.rglob(pat):
-            rel = p.relative_to(root).as_posix()
-            if p.is_file() and not p.is_symlink() and not (exclude and exclude.search(rel)):
-                out.append(p)
-    return sorted(set(out))
-
-
-# ------------------------------------------------------------------------------------------- .po files
-def parse_po(path: Path) -> list[tuple[str, list[str]]]:
-    """(msgid, [msgstr...]) of translated, non-fuzzy entries."""
-    entries: list[tuple[str, list[str]]] = []
-    msgid, strs, fuzzy, cur, buf = None, [], False, None, []
-
-    def flush_field():
-        nonlocal cur, buf, msgid
-        if cur == "msgid":
-            msgid = "".join(buf)
-        elif cur and cur.startswith("msgstr"):
-            strs.append("".join(buf))
-        cur, buf = None, []
-
-    def flush_entry():
-        nonlocal msgid, strs, fuzzy
-        flush_field()
-        if msgid and not fuzzy:
-            entries.append((msgid, [s for s in strs if s]))
-        msgid, strs, fuzzy = None, [], False
-
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line:
-            flush_entry()
-        elif line.startswith("#,") and "fuzzy" in line:
-            fuzzy = True
-        elif line.startswith("#"):
-            continue
-        elif line.startswith(("msgid ", "msgid_plural ", "msgstr", "msgctxt ")):
-            flush_field()
-            key, _, val = line.partition(" ")
-            if key == "msgid" and msgid is not None:
-                flush_entry()
-            cur, buf = key, [_po_unquote(val)]
-        elif line.startswith('"'):
-            buf.append(_po_unquote(line))
-    flush_entry()
-    return entries
-
-
-def _po_unquote(s: str) -> str:
-    s = s.strip()
-    if len(s) >= 2 and s[0] == s[-1] == '"':
-        s = s[1:-1]
-    return re.sub(r'\\(.)', lambda m: {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}.get(m.group(1), m.group(1)), s)
-
-
-PLACEHOLDER = re.compile(r"%\([^)]*\)[-#0 +]*\d*(?:\.\d+)?[sdifrxX]|%[-#0 +]*\d*(?:\.\d+)?[sdifrxX]|"
-                         r"\{[^{}]*\}|<[^>]+>")
-
-
-def clean_ui_string(s: str) -> str:
-    s = html.unescape(PLACEHOLDER.sub("", s))
-    s = re.sub(r"[ \t]+", " ", s)
-    s = "\n".join(line.strip() for line in s.split("\n") if line.strip())
-    return s if sum(ch.isalpha() for ch in s) >= 2 else ""
-
-
-def po_docs(pkg_key: str, root: Path, files: list[Path], seen: set[str]) -> list[Doc]:
-    docs = []
-    for path in files:
-        strings = []
-        for msgid, strs in parse_po(path):
-            for s in strs:
-                if s.strip() == msgid.strip():
-                    continue
-                c = clean_ui_string(s)
-                if c and c not in seen:
-                    seen.add(c)
-                    strings.append(c)
-        rel = path.relative_to(root).as_posix()
-        for piece in chunk_text("\n".join(strings)):
-            docs.append(Doc(piece, f"{pkg_key}:{rel}"))
-    return docs
-
 
 # ------------------------------------------------------------------------------------ natural language
 MARKDOWN = [(re.compile(r"^\s*#{1,6}\s*", re.M), ""), (re.compile(r"\*\*|__"), ""),
@@ -578,21 +261,6 @@ NATURAL: list[tuple[str, str, str, str | None, str | None, tuple[str, ...], tupl
     ("ur", "Urdu", "Arab", None, "urd", ("ur",), ()),
     ("uz", "Uzbek (Latin)", "Latn", None, "uzn_latn", ("uz",), ()),
 ]
-
-SCRIPT_FAMILY = {"Hans": "Hani", "Hant": "Hani", "Jpan": "Jpan", "Kore": "Hang"}
-
-
-def script_family(s: str) -> str:
-    return SCRIPT_FAMILY.get(s, s)
-
-
-@dataclass
-class CategorySpec:
-    name: str
-    display_name: str
-    group: str
-    script: str
-    sources: list[Source] = field(default_factory=list)
 
 
 def build_specs(x: dict[str, Path], udhr: list[dict], warnings: list[str]) -> list[CategorySpec]:

@@ -14,8 +14,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from ..corpus.textio import read_input_bytes
 from ..errors import InputError
+from .textio import json_lines, read_user_text
 
 SHIPPED = ("scripts.jsonl", "code.jsonl", "numbers.jsonl", "whitespace.jsonl", "emoji.jsonl")
 
@@ -41,14 +41,9 @@ def shipped_probes() -> tuple[Probe, ...]:
 
 def load_user_texts(path: Path) -> list[Probe]:
     """A team's own probe texts; ids are 'user/<file name>:<line>' unless the JSON line gives one."""
-    if not path.exists() and not path.is_symlink():
-        raise InputError(f"{path}: no such probe text file")
-    if path.is_dir():
-        raise InputError(f"{path} is a directory; give a .txt or .jsonl file of probe texts")
-    try:
-        raw = read_input_bytes(path, "probe texts").decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+    raw = read_user_text(path, "probe texts", missing="{path}: no such probe text file",
+                         folder="{path} is a directory; give a .txt or .jsonl file of probe texts",
+                         not_utf8="{path}: not UTF-8 text")
     if path.suffix == ".jsonl":
         return _parse_jsonl(raw, str(path), f"user/{path.name}:")
     out = []
@@ -63,15 +58,8 @@ def load_user_texts(path: Path) -> list[Probe]:
 
 def _parse_jsonl(raw: str, where: str, id_prefix: str) -> list[Probe]:
     out = []
-    for n, line in enumerate(raw.split("\n"), 1):  # not splitlines(): U+2028 may sit inside a string
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}:{n}: not a JSON object ({exc.msg})") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            raise InputError(f'{where}:{n}: expected an object with a string "text" field')
+    # split at \n, not splitlines(): U+2028 may sit inside a string
+    for n, obj in json_lines(raw.split("\n"), where, field="text"):
         pid = obj.get("id")
         out.append(Probe(str(pid) if pid is not None and not id_prefix else f"{id_prefix}{pid or n}", obj["text"]))
     if not out:
