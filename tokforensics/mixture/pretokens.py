@@ -70,22 +70,21 @@ def _plain_regex(pre: dict | None) -> str | None:
 
 
 def pretokenizer_spec(tok: Tokenizer) -> PretokenizerSpec:
-    if tok._tt is not None:
-        return PretokenizerSpec("regex", pattern=tok.pattern or "", nfc=bool(tok._meta["tiktoken"].get("nfc")))
-    if tok._sp is not None:
-        m = tok._sp_model
-        return PretokenizerSpec("metaspace", sp_flags=(bool(m.remove_extra_whitespaces), bool(m.add_dummy_prefix),
-                                                       bool(tok._metaspace_safe)))
-    doc = tok._doc
-    norm = doc.get("normalizer")
-    pattern = _plain_regex(doc.get("pre_tokenizer"))
+    desc = tok.pretokenizer_description()
+    if desc["kind"] == "regex":
+        return PretokenizerSpec("regex", pattern=desc["pattern"] or "", nfc=bool(desc["nfc"]))
+    if desc["kind"] == "metaspace":
+        return PretokenizerSpec("metaspace", sp_flags=(desc["remove_extra_whitespaces"], desc["add_dummy_prefix"],
+                                                       bool(desc["metaspace_safe"])))
+    norm, pre = desc["normalizer"], desc["pre_tokenizer"]
+    pattern = _plain_regex(pre)
     if pattern is not None and (norm is None or norm == {"type": "NFC"}):
         return PretokenizerSpec("regex", pattern=pattern, nfc=norm is not None)
     minimal = {"version": "1.0", "truncation": None, "padding": None, "added_tokens": [], "normalizer": norm,
-               "pre_tokenizer": doc.get("pre_tokenizer"), "post_processor": None, "decoder": None,
+               "pre_tokenizer": pre, "post_processor": None, "decoder": None,
                "model": {"type": "WordLevel", "vocab": {"[UNK]": 0}, "unk_token": "[UNK]"}}
     # no pre_tokenizer: Tokenizer.pretokenize cuts before each ▁ (when that is safe), so the spec says whether it is
-    safe = doc.get("pre_tokenizer") is None and bool(tok._metaspace_safe)
+    safe = pre is None and bool(desc["metaspace_safe"])
     return PretokenizerSpec("hf", hf_json=json.dumps(minimal, sort_keys=True), sp_flags=(False, False, safe))
 
 

@@ -50,6 +50,10 @@ class Backend(Protocol):
 
     def normalize(self, text: str) -> str: ...
 
+    def pretokenizer_description(self) -> dict:
+        """What pretokenize does, as plain data (see Tokenizer.pretokenizer_description)."""
+        ...
+
     def pretokenize(self, text: str) -> list[Piece]:
         """The normalized text cut into the pieces the model runs on, with offsets into the normalized text."""
 
@@ -226,6 +230,9 @@ class TiktokenBackend(_Document):
         self._allowed = self._enc.special_tokens_set
         self._pre = split_then_bytes(self._pattern)
 
+    def pretokenizer_description(self) -> dict:
+        return {"kind": "regex", "pattern": self._pattern, "nfc": self._nfc_on}
+
     @cached_property
     def _nfc(self):
         # the Rust normalizer, not unicodedata: Python's Unicode tables can be older, and Qwen's
@@ -388,6 +395,10 @@ class HFBackend(_Document):
     def _metaspace_safe(self) -> bool:
         return metaspace_safe(self.vocab.keys())
 
+    def pretokenizer_description(self) -> dict:
+        return {"kind": "hf", "normalizer": self.doc.get("normalizer"), "pre_tokenizer": self.doc.get("pre_tokenizer"),
+                "metaspace_safe": self._metaspace_safe}
+
     def pretokenize(self, text: str) -> list[Piece]:
         norm = self.normalize(text)
         pre = self._hf.pre_tokenizer
@@ -500,6 +511,11 @@ class SentencePieceBackend:
     @cached_property
     def _metaspace_safe(self) -> bool:
         return metaspace_safe(p.piece for p in self._model.pieces)
+
+    def pretokenizer_description(self) -> dict:
+        m = self._model
+        return {"kind": "metaspace", "remove_extra_whitespaces": bool(m.remove_extra_whitespaces),
+                "add_dummy_prefix": bool(m.add_dummy_prefix), "metaspace_safe": self._metaspace_safe}
 
     def pretokenize(self, text: str) -> list[Piece]:
         return split_metaspace(self.normalize(text), self._metaspace_safe)

@@ -192,6 +192,12 @@ class Tokenizer:
         require_unicode(text)
         return self._backend.pretokenize(text)
 
+    def pretokenizer_description(self) -> dict:
+        """What `pretokenize` does, as plain data, for code that reproduces it at scale (mixture counting):
+        kind "regex" (pattern, nfc), "hf" (the tokenizer.json normalizer and pre_tokenizer nodes) or "metaspace"
+        (SentencePiece's whitespace flags); each with whether cutting before every metaspace is safe."""
+        return self._backend.pretokenizer_description()
+
     def pretokenize_batch(self, texts: list[str]) -> list[list[str]]:
         return [self.pretokenize(t) for t in texts]
 
