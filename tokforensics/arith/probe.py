@@ -254,6 +254,9 @@ def classify_scheme(patterns: dict[int, list[tuple[int, ...]]], space_joins: flo
 
 
 # ---------------------------------------------------------------------------------------------- probe
+# Random numbers per digit length: the one default sample of every command that reports a number scheme or its
+# consistency (`tok arith`, `tok report`, `tok check`), so they all give the same numbers.
+DEFAULT_SAMPLES = 200
 def _length_stats(n: int, segs: list[Segmentation]) -> LengthStats:
     pats = Counter(s.chunks for s in segs)
     total = len(segs)
@@ -273,7 +276,7 @@ def _length_stats(n: int, segs: list[Segmentation]) -> LengthStats:
     )
 
 
-def probe_tokenizer(tok: Tokenizer, *, samples: int = 200, max_digits: int = 20, digit_range: tuple[int, int] = (7, 9),
+def probe_tokenizer(tok: Tokenizer, *, samples: int = DEFAULT_SAMPLES, max_digits: int = 20, digit_range: tuple[int, int] = (7, 9),
                     formats: Sequence[str] = DEFAULT_FORMATS, seed: int = 0) -> NumberProbe:
     """Everything `tok arith T` reports for one tokenizer. Deterministic for a given seed."""
     require_digits(tok)
@@ -351,7 +354,7 @@ def available_zoo() -> tuple[list[str], dict[str, str]]:
     return ok, missing
 
 
-def probe_many(specs: Sequence[str] | None = None, *, samples: int = 200, max_digits: int = 20,
+def probe_many(specs: Sequence[str] | None = None, *, samples: int = DEFAULT_SAMPLES, max_digits: int = 20,
                digit_range: tuple[int, int] = (7, 9), formats: Sequence[str] = DEFAULT_FORMATS, seed: int = 0,
                progress: Progress | None = None, tokenizers: dict[str, Tokenizer] | None = None) -> ArithProbeResult:
     """Probe several tokenizers (zoo names or paths); with none given, every available zoo tokenizer.

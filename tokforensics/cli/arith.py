@@ -11,7 +11,7 @@ from typer.main import get_command
 
 from ..arith.model import ModelProbeResult, probe_model
 from ..arith.numbers import parse_digit_range, parse_int_list
-from ..arith.probe import ArithProbeResult, NumberProbe, probe_many
+from ..arith.probe import DEFAULT_SAMPLES, ArithProbeResult, NumberProbe, probe_many
 from ..errors import UsageError
 from .app import app
 from .render import State, console, emit_json, err_console, table
@@ -67,7 +67,7 @@ def arith_cmd(
                                 "native_sp2, forced_l2r, forced_r2l, <sep>_<l2r|r2l> (sep: comma, space, dot, hash, "
                                 "dollar, underscore). Default: native, comma and space both ways, native_sp1, and "
                                 "forced_l2r/forced_r2l where the tokenizer has multi-digit tokens."),
-    samples: int = typer.Option(200, "--samples", help="Random numbers per digit length (tokenizer probe)."),
+    samples: int = typer.Option(DEFAULT_SAMPLES, "--samples", help="Random numbers per digit length (tokenizer probe)."),
     max_digits: int = typer.Option(20, "--max-digits", help="Chunk patterns for lengths 1..N."),
     batch_size: int = typer.Option(16, "--batch-size", help="Prompts per model batch."),
     shot_sets: int = typer.Option(1, "--shot-sets", help="Few-shot example sets per addend-length pair; problems "

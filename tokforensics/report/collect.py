@@ -140,9 +140,9 @@ def premiums_section(toks: list[Tokenizer], corpus: str = "udhr", reference: str
 
 
 def numbers_section(toks: list[Tokenizer]) -> Section:
-    from ..arith.probe import probe_tokenizer
+    from ..arith.probe import DEFAULT_SAMPLES, probe_tokenizer
 
-    samples = 100
+    samples = DEFAULT_SAMPLES
     rows = []
     for t in toks:
         p = probe_tokenizer(t, samples=samples, formats=("plain",))
