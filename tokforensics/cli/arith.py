@@ -13,8 +13,9 @@ from ..arith.model import ModelProbeResult, probe_model
 from ..arith.numbers import parse_digit_range, parse_int_list
 from ..arith.probe import DEFAULT_SAMPLES, ArithProbeResult, NumberProbe, probe_many
 from ..errors import UsageError
-from .app import app
 from .render import State, console, emit_json, err_console, table
+
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 
 @contextmanager

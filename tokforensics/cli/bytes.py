@@ -9,8 +9,9 @@ import typer
 
 from ..corpus.textio import read_input_bytes
 from ..errors import InputError, UsageError
-from .app import app
 from .render import State, console, emit_json, err_console, table
+
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 bytes_app = typer.Typer(help="Exact byte-level probabilities from a token-level model (prompts may end mid-token).",
                         no_args_is_help=True)

@@ -20,8 +20,9 @@ from ..policy.measure import PolicyMeasurer
 from ..policy.probes import probe_set
 from ..policy.rules import CheckResult, run_check
 from ..tokenizer.view import load_tokenizer
-from .app import app
 from .render import State, console, emit_json, err_console, fmt, table
+
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 WINDOW = (4, 10)  # tokens shown before and after the first difference
 PALETTE = ["on #3b4261", "on #4b3b61", "on #3b614b", "on #61503b", "on #613b45", "on #3b5a61"]

@@ -15,8 +15,9 @@ from ..mixture.infer import infer_mixture
 from ..mixture.settings import DEFAULT_ESTIMATOR, ESTIMATORS, MixtureSettings
 from ..outputs import check_destination, write_output
 from ..tokenizer.view import load_tokenizer
-from .app import app
 from .render import State, console, emit_json, err_console, table, to_jsonable
+
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 experiment_app = typer.Typer(help="Controlled experiments that validate the methods.", no_args_is_help=True)
 app.add_typer(experiment_app, name="experiment")

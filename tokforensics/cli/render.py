@@ -71,6 +71,13 @@ def emit_json(payload: Any) -> None:
     sys.stdout.write(text + "\n")
 
 
+def emit_result(result: Any) -> None:
+    """The one way a command prints --json: its frozen result dataclass, every field, as one JSON document."""
+    if not (dataclasses.is_dataclass(result) and not isinstance(result, type)):
+        raise TypeError(f"emit_result takes a result dataclass, not {type(result).__name__}")
+    emit_json(result)
+
+
 def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[Any]], caption: str | None = None,
           highlight: dict[int, str] | None = None) -> Table:
     """A rich table. columns: (header, justify). highlight: column index -> 'max' | 'min' (best value in bold green)."""

@@ -14,8 +14,9 @@ from ..policy.probes import Probe, load_user_texts
 from ..report.collect import LIVE_BUDGET, check_languages, collect_report
 from ..report.html import write_report
 from ..tokenizer.view import load_tokenizer
-from .app import app
 from .render import State, console, emit_json, err_console
+
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 
 @app.command("report")

@@ -12,8 +12,9 @@ from ..outputs import check_destination, write_output
 from ..tokenizer.catalog import list_zoo
 from ..tokenizer.inspect import inspect_tokenizer
 from ..tokenizer.view import load_tokenizer
-from .app import app
 from .render import State, console, emit_json, table
+
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 PALETTE = ["on #3b4261", "on #4b3b61", "on #3b614b", "on #61503b", "on #613b45", "on #3b5a61"]
 

@@ -14,12 +14,14 @@ its premium, parity and interval are null and the reason is listed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import UsageError
+from ..tokenizer.ref import TokenizerRef, ref_of
 from ..tokenizer.view import Tokenizer
 from . import _tok
 
@@ -28,7 +30,7 @@ DEFAULT_BOOTSTRAP = 1000
 MASK_UNKNOWN = 0.10
 
 
-@dataclass
+@dataclass(frozen=True)
 class PremiumResult:
     corpus: str
     source: str
@@ -36,7 +38,7 @@ class PremiumResult:
     ref: str
     languages: list[str]
     names: dict[str, str]
-    tokenizers: list[str]
+    tokenizers: list[TokenizerRef]  # in the order given; every per-tokenizer dict is keyed by their labels
     tokens: dict[str, dict[str, int]]
     premium: dict[str, dict[str, float | None]]
     interval: dict[str, dict[str, list[float] | None]]
@@ -50,8 +52,10 @@ class PremiumResult:
     byte_premium: dict[str, float]
     seed: int
     bootstrap: int
-    skipped: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     definitions: dict[str, str] = field(default_factory=dict)
+    # labels, cheapest first (lowest mean premium; tokenizers without one last)
+    order: list[str] = field(default_factory=list)
     # language key (the code as the user gave it) -> the corpus's declaration id (canonical code)
     codes: dict[str, str] = field(default_factory=dict)
     # language key -> segments it shares with the reference (its premium is measured on these)
@@ -110,7 +114,7 @@ def unknown_char_rate(tok: Tokenizer, text: str) -> float:
 def compare_premiums(tokenizers: list[Tokenizer], langs: list[str], ref: str = "en", corpus: str = "udhr",
                      seed: int = DEFAULT_SEED, n_boot: int = DEFAULT_BOOTSTRAP,
                      progress: Callable[[str], None] | None = None,
-                     skipped: dict[str, str] | None = None, labels: list[str] | None = None) -> PremiumResult:
+                     warnings: list[str] | None = None, labels: list[str] | None = None) -> PremiumResult:
     """Premiums of each tokenizer for each language, keyed by the language codes as given (`codes` maps each to
     the corpus's declaration id) and by the tokenizers' `labels` (default: their names).
 
@@ -157,13 +161,14 @@ def compare_premiums(tokenizers: list[Tokenizer], langs: list[str], ref: str = "
     nchars = {k: sum(len(t) for t in texts[k]) for k in all_keys}
     weights = bootstrap_weights(len(ref_segs), n_boot, seed)
     names = list(labels) if labels is not None else [t.name for t in tokenizers]
+    refs = [dataclasses.replace(ref_of(t), label=n) for t, n in zip(tokenizers, names, strict=True)]
     res = PremiumResult(
         corpus=corpus, source=par.source, segments=len(ref_segs), ref=ref_key, languages=keys,
-        names={k: par.languages[codes[k]].name for k in all_keys}, tokenizers=names,
+        names={k: par.languages[codes[k]].name for k in all_keys}, tokenizers=refs,
         tokens={}, premium={}, interval={}, parity={}, unknown_char_rate={}, masked={}, gini={}, mean_premium={},
         bytes=nbytes, characters=nchars,
         byte_premium={k: nbytes[k] / float(ref_bytes[where[k]].sum()) for k in all_keys},
-        seed=seed, bootstrap=n_boot, skipped=dict(skipped or {}), definitions=dict(DEFINITIONS),
+        seed=seed, bootstrap=n_boot, warnings=list(warnings or []), definitions=dict(DEFINITIONS),
         codes={k: codes[k] for k in all_keys}, segments_by_language={k: len(where[k]) for k in all_keys},
     )
     for j, (tok, name) in enumerate(zip(tokenizers, names, strict=True)):
@@ -202,6 +207,8 @@ def compare_premiums(tokenizers: list[Tokenizer], langs: list[str], ref: str = "
         if not others and ref_key in keys and res.premium[name].get(ref_key) is not None:
             others = [res.premium[name][ref_key]]
         res.mean_premium[name] = float(np.mean(others)) if others else None
+    mp = res.mean_premium
+    res.order.extend(sorted(names, key=lambda n: (mp[n] is None, mp[n] or 0.0, n)))
     return res
 
 
