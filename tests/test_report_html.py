@@ -155,7 +155,8 @@ def test_report_cli_errors(tmp_path, monkeypatch):
     assert_clean_error(run_tok("report", "gpt2", "-o", "r.txt"), "ending in .html")
     (tmp_path / "d.html").mkdir()
     assert_clean_error(run_tok("report", "gpt2", "-o", "d.html"), "is a directory")
-    assert_clean_error(run_tok("report", "gpt2", "gpt2", "-o", "r.html"), "named twice")
+    assert_clean_error(run_tok("report", "gpt2", "--label", "a", "--label", "b", "-o", "r.html"),
+                       "2 --label values for 1 tokenizers")
     assert_clean_error(run_tok("report", "nope-tok", "-o", "r.html"), "nope-tok")
     assert_clean_error(run_tok("report", "gpt2", "--texts", "missing.txt", "-o", "r.html"), "missing.txt")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.html"]
@@ -168,7 +169,7 @@ def test_report_cli_writes_one_file(tmp_path, monkeypatch):
     assert r.code == 0, r.err
     doc = r.json()
     assert doc["path"] == "out/r.html" and doc["live_encoders"] == [] and doc["examples"] == 25
-    assert doc["unavailable"] == {}
+    assert doc["warnings"] == [] and [t["label"] for t in doc["tokenizers"]] == ["gpt2"]
     html = (tmp_path / "out" / "r.html").read_text("utf-8")
     assert "Turkish" in html and "Measured on:" in html
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["r.html"]

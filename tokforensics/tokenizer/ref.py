@@ -67,7 +67,7 @@ def tokenizer_labels(toks: list[Tokenizer], labels: list[str] | None = None) -> 
         if out[k] is not None:
             continue
         label = base[k]
-        clash = [j for j in range(len(toks)) if j != k and (out[j] or base[j]) == label]
+        clash = [j for j in range(len(toks)) if j != k and label in (out[j], base[j])]
         if clash and parts[k] is not None:
             # the shortest path suffix that no other tokenizer of this run shares
             others = [parts[j] for j in range(len(toks)) if j != k and parts[j] is not None]
