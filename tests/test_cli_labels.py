@@ -9,6 +9,7 @@ import pytest
 
 from tests.cli_helpers import assert_clean_error, run_tok
 from tests.test_metrics_vocab import build_bpe
+from tokforensics.errors import UsageError
 from tokforensics.tokenizer.ref import load_labelled, tokenizer_labels
 from tokforensics.tokenizer.view import load_tokenizer
 
@@ -31,7 +32,8 @@ def test_labels_are_short_unique_path_suffixes(two_files):
     assert [t.name for t in toks] == ["A/tokenizer.json", "B/tokenizer.json", "gpt2"]
     assert [t.name for t in load_labelled([a])] == ["tokenizer.json"]  # alone, the file's name is enough
     assert [t.name for t in load_labelled([a, b], ["mine", "theirs"])] == ["mine", "theirs"]
-    assert [t.name for t in load_labelled([a, a, "gpt2", "gpt2"])] == ["tokenizer.json", "gpt2"]
+    with pytest.raises(UsageError, match="named twice"):
+        load_labelled([a, "gpt2", "gpt2"])
     assert tokenizer_labels([load_tokenizer("gpt2")] * 2) == ["gpt2", "gpt2#2"]
 
 

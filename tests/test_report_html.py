@@ -155,6 +155,7 @@ def test_report_cli_errors(tmp_path, monkeypatch):
     assert_clean_error(run_tok("report", "gpt2", "-o", "r.txt"), "ending in .html")
     (tmp_path / "d.html").mkdir()
     assert_clean_error(run_tok("report", "gpt2", "-o", "d.html"), "is a directory")
+    assert_clean_error(run_tok("report", "gpt2", "gpt2", "-o", "r.html"), "named twice")
     assert_clean_error(run_tok("report", "gpt2", "--label", "a", "--label", "b", "-o", "r.html"),
                        "2 --label values for 1 tokenizers")
     assert_clean_error(run_tok("report", "nope-tok", "-o", "r.html"), "nope-tok")

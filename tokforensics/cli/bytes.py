@@ -89,22 +89,34 @@ def next_cmd(
 
 @bytes_app.command("score")
 def score_cmd(
-    text_file: Path = typer.Option(..., "--text", help="UTF-8 text file to score."),
+    text: str = typer.Argument(None, help="The text to score (or --file)."),
+    file: Path = typer.Option(None, "--file", help="Score a UTF-8 file instead."),
     model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-    eos: bool = typer.Option(False, "--eos", help="Score the file as a whole text (end of text included)."),
+    eos: bool = typer.Option(False, "--eos", help="Score it as a whole text (end of text included)."),
     device: str = typer.Option(None, help="cuda or cpu (default: CUDA when available)."),
 ) -> None:
     """Exact byte-level log-probability and bits per byte of a text, beside the token-level figure."""
     from ..bytelevel.compare import score
 
-    data = _read(text_file)
-    if not data:
-        raise InputError(f"{text_file}: the file is empty")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{text_file}: not valid UTF-8 (byte {exc.start}: {exc.reason})") from None
-    res = score(_engine(model, device), data, source=str(text_file), end_of_text=eos)
+    if file is not None and text is not None:
+        raise UsageError("give the text as an argument or with --file, not both")
+    if file is None and text is None:
+        raise UsageError("give the text to score as an argument, or --file PATH")
+    if file is not None:
+        data = _read(file)
+        if not data:
+            raise InputError(f"{file}: the file is empty")
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{file}: not valid UTF-8 (byte {exc.start}: {exc.reason})") from None
+        source, shown = str(file), file.name
+    else:
+        data = text.encode("utf-8")
+        if not data:
+            raise InputError("the text is empty: give some text")
+        source, shown = "argument", _esc(text if len(text) <= 24 else text[:23] + "…")
+    res = score(_engine(model, device), data, source=source, end_of_text=eos)
     if State.json:
         emit_json(res)
         return
@@ -113,7 +125,7 @@ def score_cmd(
         ["token level (canonical tokens only)", res.token_logprob, res.token_bits_per_byte],
     ]
     console.print(table(
-        f"tok bytes score — {res.model} — {text_file.name}", [("figure", "left"), ("log P (nats)", "right"),
+        f"tok bytes score — {res.model} — {shown}", [("figure", "left"), ("log P (nats)", "right"),
                                                              ("bits per byte", "right")], rows,
         caption=(f"{res.n_bytes:,} bytes, {res.n_tokens:,} tokens; byte level gains {res.gain_bits:.3f} bits; "
                  f"{'whole text (end of text scored)' if res.end_of_text else 'as a prefix'}; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -34,12 +35,13 @@ def _status(msg: str):
 
 @app.command("check")
 def check_cmd(
+    tokenizer: str = typer.Argument(None, help="Tokenizer (zoo name or path): with --init, the one to measure; "
+                                    "otherwise it replaces the policy's tokenizer for this check."),
     config: Path = typer.Option(None, "--config", "-c", help="Policy file (default: tokforensics.toml, or the "
                                 "tool.tokforensics table of pyproject.toml, here or in a parent folder)."),
     junit: Path = typer.Option(None, "--junit", help="Also write JUnit XML for CI test reports to this file."),
     init: bool = typer.Option(False, "--init", help="Write a starter policy (and golden file) measured from the "
                               "current tokenizer, then exit."),
-    tokenizer: str = typer.Option(None, "--tokenizer", "-t", help="With --init: the tokenizer (zoo name or path)."),
     margin: float = typer.Option(0.05, "--margin", help="With --init: slack added to measured ratios (0.05 = 5%)."),
     force: bool = typer.Option(False, "--force", help="With --init: overwrite an existing policy file."),
 ) -> None:
@@ -49,18 +51,20 @@ def check_cmd(
             raise UsageError("--junit goes with a check, not with --init")
         _init(config, tokenizer, margin, force)
         return
-    if tokenizer is not None:
-        raise UsageError("--tokenizer goes with --init; `tok check` reads the tokenizer from the policy")
     if margin != 0.05 or force:
         raise UsageError("--margin and --force go with --init")
     if junit is not None:
         check_destination(junit, "--junit", create_parents=True)
     policy = load_policy(Path.cwd(), config)
+    if tokenizer is not None:
+        policy = dataclasses.replace(policy, tokenizer=tokenizer)
     t0 = time.perf_counter()
     with _status(f"loading {policy.tokenizer}"):
         try:
             tok = load_tokenizer(policy.tokenizer)
         except InputError as exc:
+            if tokenizer is not None:
+                raise
             raise InputError(f"{policy.path}: tokenizer: {exc}") from None
     measurer = PolicyMeasurer(tok, policy.texts)
     with _status("checking") as st:
@@ -148,7 +152,7 @@ def _pieces_line(label: str, pieces: list[str], first_diff: int, lo: int, hi: in
 
 def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> None:
     if spec is None:
-        raise UsageError("--init needs --tokenizer NAME (a zoo name such as gpt4, or a path)")
+        raise UsageError("--init needs the tokenizer: `tok check --init T` (a zoo name such as gpt4, or a path)")
     if not 0 <= margin < 10:
         raise UsageError(f"--margin {margin}: give a fraction between 0 and 10 (0.05 = 5%)")
     path = config or Path(POLICY_FILE)
@@ -182,10 +186,9 @@ def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> 
 
 @app.command("baseline")
 def baseline_cmd(
+    tokenizer: str = typer.Argument(None, help="Tokenizer (zoo name or path); default: the policy's."),
     config: Path = typer.Option(None, "--config", "-c", help="Policy file (gives the tokenizer, texts and golden "
                                 "path); default: the policy found from here."),
-    tokenizer: str = typer.Option(None, "--tokenizer", "-t", help="Tokenizer (zoo name or path); overrides "
-                                  "the policy's."),
     texts: list[Path] = typer.Option(None, "--texts", help="Extra probe texts (.txt one per line, or .jsonl); "
                                      "adds to the policy's `texts`. Repeatable."),
     out: Path = typer.Option(None, "-o", "--out", help="Golden file to write (default: the policy's, else "

@@ -80,8 +80,8 @@ def _fmt_share(c) -> str:
 @app.command("infer-mixture")
 def infer_mixture_cmd(
     tokenizer: str = typer.Argument(..., help="BPE tokenizer: zoo name or path."),
-    categories: str = typer.Option("default", "--categories", "-c", help="Category pack name or a directory."),
-    merges: int = typer.Option(None, "--merges", "-m", show_default="the smaller of 30,000 and all merges",
+    categories: str = typer.Option("default", "--categories", help="Category pack name or a directory."),
+    merges: int = typer.Option(None, "--merges", show_default="the smaller of 30,000 and all merges",
                                help="Solve over the first N merges (the paper: 30,000)."),
     skip: int = typer.Option(0, "--skip", help="Constrain only merges after the first M (extension analysis)."),
     estimator: str = typer.Option(DEFAULT_ESTIMATOR, "--estimator",

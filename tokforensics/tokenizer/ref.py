@@ -106,12 +106,14 @@ def labelled(tok: Tokenizer, label: str) -> Tokenizer:
 
 def load_labelled(specs: list[str], labels: list[str] | None = None, pattern: str | None = None,
                   progress=None) -> list[Tokenizer]:
-    """Load each distinct spec once and label them all uniquely (the one entry point for multi-tokenizer commands)."""
+    """Load each spec (each once: a repeat is an error) and label them all uniquely (the one entry point for multi-tokenizer commands)."""
     from .view import load_tokenizer
 
     distinct = list(dict.fromkeys(str(s) for s in specs))
-    if labels and len(distinct) < len(specs):
-        raise UsageError("a tokenizer is given twice; with --label, give each tokenizer once")
+    if len(distinct) < len(specs):
+        twice = next(s for s in distinct if [str(x) for x in specs].count(s) > 1)
+        raise UsageError(f"tokenizer '{twice}' is named twice; give each tokenizer once (two different files that "
+                         "share a name are told apart by their paths, or by --label)")
     toks = []
     for k, s in enumerate(distinct):
         if progress is not None:
