@@ -21,12 +21,11 @@ from ..policy.measure import PolicyMeasurer
 from ..policy.probes import probe_set
 from ..policy.rules import CheckResult, run_check
 from ..tokenizer.view import load_tokenizer
-from .render import State, console, emit_json, err_console, fmt, table
+from .render import State, console, emit_json, err_console, fmt, table, token_line
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 WINDOW = (4, 10)  # tokens shown before and after the first difference
-PALETTE = ["on #3b4261", "on #4b3b61", "on #3b614b", "on #61503b", "on #613b45", "on #3b5a61"]
 
 
 def _status(msg: str):
@@ -139,12 +138,9 @@ def _clip(s: str, n: int) -> str:
 
 
 def _pieces_line(label: str, pieces: list[str], first_diff: int, lo: int, hi: int) -> Text:
-    """Tokens lo..hi as coloured blocks; the first differing one underlined."""
+    """Tokens lo..hi with visible boundaries (render.token_line); the first differing one underlined."""
     line = Text(label + " " + ("… " if lo else ""))
-    for k in range(lo, hi):
-        shown = pieces[k].replace("\n", "↵").replace("\t", "→").replace("\r", "␍")
-        style = PALETTE[k % len(PALETTE)] + (" bold underline" if k == first_diff else "")
-        line.append(shown, style=style)
+    line.append_text(token_line(pieces[lo:hi], start=lo, mark=first_diff))
     if hi < len(pieces):
         line.append(" …")
     return line

@@ -100,6 +100,38 @@ def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[Any
     return t
 
 
+# Two backgrounds that stay apart at every colour depth (16, 256 and true colour): `tok encode` and `tok check`
+# alternate them, so neighbouring tokens never share a colour.
+TOKEN_STYLES = ("black on cyan", "black on yellow")
+SEPARATOR = "|"
+
+
+def shown_piece(piece: str) -> str:
+    """A token's text as shown inline: newline, tab and carriage return made visible."""
+    return piece.replace("\n", "↵").replace("\t", "→").replace("\r", "␍")
+
+
+def colour_on(c: Console | None = None) -> bool:
+    c = c or console
+    return c.color_system is not None and not c.no_color
+
+
+def token_line(pieces: list[str], start: int = 0, mark: int | None = None, c: Console | None = None):
+    """Tokens side by side with visible boundaries: alternating backgrounds where the terminal shows colour,
+    else a `|` between tokens (NO_COLOR, a pipe, TERM=dumb). `mark`: the index of a token to underline."""
+    from rich.text import Text
+
+    line = Text()
+    colour = colour_on(c)
+    for k, p in enumerate(pieces, start):
+        shown = shown_piece(p)
+        style = (TOKEN_STYLES[k % 2] if colour else "") + (" bold underline" if k == mark else "")
+        if not colour and k > start:
+            line.append(SEPARATOR, style="dim")
+        line.append(shown, style=style.strip() or None)
+    return line
+
+
 def fmt(v: Any) -> str:
     if v is None:
         return "–"

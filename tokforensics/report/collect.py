@@ -93,9 +93,9 @@ def _section(build: Callable[[], Section]) -> Section:
 def _overview(tok: Tokenizer) -> dict[str, Any]:
     i = tok.info()
     return {"name": i.name, "source": i.source, "family": i.family, "algorithm": i.algorithm,
-            "vocab_size": i.vocab_size, "n_merges": i.n_merges, "byte_level": i.byte_level,
+            "vocab_size": i.vocab_size, "merges": i.merges, "byte_level": i.byte_level,
             "byte_fallback": i.byte_fallback, "normalizer": i.normalizer, "pretokenizer": i.pretokenizer,
-            "n_special": len(i.specials), "n_added": len(tok.added_tokens), "licence": i.licence, "sha256": i.sha256}
+            "n_special": len(i.specials), "n_added": len(tok.added_tokens), "license": i.license, "sha256": i.sha256}
 
 
 # ---------------------------------------------------------------------------------------------- sections
