@@ -9,7 +9,7 @@ import typer
 
 from ..corpus.textio import read_input_bytes
 from ..errors import InputError, UsageError
-from .render import State, console, emit_json, err_console, table
+from .render import State, console, emit_result, err_console, table
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
@@ -70,7 +70,7 @@ def next_cmd(
         raise InputError("the prompt is empty: give some text")
     res = next_bytes(_engine(model, device), text, k=top)
     if State.json:
-        emit_json(res)
+        emit_result(res)
         return
     rows = []
     for i in range(max(len(res.byte_level), len(res.naive))):
@@ -118,7 +118,7 @@ def score_cmd(
         source, shown = "argument", _esc(text if len(text) <= 24 else text[:23] + "…")
     res = score(_engine(model, device), data, source=source, end_of_text=eos)
     if State.json:
-        emit_json(res)
+        emit_result(res)
         return
     rows = [
         ["byte level (exact, all tokenizations)", res.byte_logprob, res.byte_bits_per_byte],
@@ -152,7 +152,7 @@ def complete_cmd(
     res = complete(_engine(model, device), text, max_bytes=max_bytes, seed=seed,
                    stop=stop.encode("utf-8") if stop else None)
     if State.json:
-        emit_json(res)
+        emit_result(res)
         return
     mode = "greedy" if seed is None else f"sampled, seed {seed}"
     rows = [[f"byte level ({mode})", _esc(res.byte_level) + (" ⏎end" if res.byte_level_ended else "")],
@@ -187,7 +187,7 @@ def ensemble_cmd(
     engines = [_engine(m, device) for m in models]
     res = ensemble(engines, text, weights=list(weight or []), k=top, max_bytes=max_bytes, seed=seed)
     if State.json:
-        emit_json(res)
+        emit_result(res)
         return
     cols = [("#", "right")]
     for name, w in zip(res.models, res.weights, strict=True):

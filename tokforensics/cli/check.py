@@ -19,9 +19,11 @@ from ..policy.init import starter_policy
 from ..policy.junit import write_junit
 from ..policy.measure import PolicyMeasurer
 from ..policy.probes import probe_set
+from ..policy.results import BaselineResult, InitResult, check_report
 from ..policy.rules import CheckResult, run_check
+from ..tokenizer.ref import ref_of
 from ..tokenizer.view import load_tokenizer
-from .render import State, console, emit_json, err_console, fmt, table, token_line
+from .render import State, console, emit_result, err_console, fmt, table, token_line
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
@@ -73,16 +75,11 @@ def check_cmd(
     if junit is not None:
         write_junit(junit, res, elapsed)
     if State.json:
-        emit_json({"passed": res.passed, "n_failed": res.n_failed, **_jsonable(res),
-                   "junit": str(junit) if junit else None})
+        emit_result(check_report(res, ref_of(tok), str(junit) if junit else None, {"total": elapsed}))
     else:
         _render(res, elapsed, junit)
     if not res.passed:
         raise typer.Exit(1)
-
-
-def _jsonable(res: CheckResult) -> dict:
-    return {"policy": res.policy, "tokenizer": res.tokenizer, "results": res.results, "notes": res.notes}
 
 
 def _render(res: CheckResult, elapsed: float, junit: Path | None) -> None:
@@ -169,7 +166,7 @@ def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> 
         write_golden(golden, build_golden(tok, probe_set()))
         wrote_golden = True
     if State.json:
-        emit_json({"policy": str(path), "golden": str(golden), "wrote_golden": wrote_golden, "skipped": skipped})
+        emit_result(InitResult(str(path), str(golden), wrote_golden, ref_of(tok), list(skipped)))
         return
     console.print(f"wrote starter policy {escape(str(path))} for {escape(tok.name)} (margin {margin:.0%})")
     if wrote_golden:
@@ -205,8 +202,7 @@ def baseline_cmd(
     write_golden(dest, g)
     n_tokens = sum(len(ids) for _, ids in g.probes)
     if State.json:
-        emit_json({"path": str(dest), "tokenizer": g.tokenizer, "probe_set_sha256": g.probe_set_sha256,
-                   "n_probes": len(g.probes), "n_tokens": n_tokens})
+        emit_result(BaselineResult(str(dest), ref_of(tok), g.probe_set_sha256, len(g.probes), n_tokens))
         return
     console.print(f"wrote {len(g.probes)} probe texts ({n_tokens:,} tokens) of {escape(tok.name)} "
                   f"(sha256 {tok.sha256[:12]}…) to {escape(str(dest))}; commit it")

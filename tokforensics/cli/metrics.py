@@ -7,11 +7,11 @@ import typer
 from ..errors import UsageError
 from ..metrics.corpus import DEFAULT_ALPHA
 from ..metrics.premium import DEFAULT_BOOTSTRAP, DEFAULT_SEED, PremiumResult
-from ..metrics.run import MetricsReport, metrics_document, run_compare, run_metrics
+from ..metrics.run import MetricsReport, run_compare, run_metrics
 from ..metrics.vocab import CATEGORIES
 from ..progress import stage_only
 from .common import label_option, ref_option, split_codes, status
-from .render import State, console, emit_json, emit_result, table
+from .render import State, console, emit_result, table
 
 app = typer.Typer()
 
@@ -47,7 +47,7 @@ def metrics_cmd(
         rep = run_metrics(tokenizers, language=codes[0] if codes else None, corpus_path=corpus, alpha=alpha, top=top,
                           progress=stage_only(st), labels=label)
     if State.json:
-        emit_json(metrics_document(rep))
+        emit_result(rep)
         return
     _render_metrics(rep)
 

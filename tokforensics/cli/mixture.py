@@ -15,7 +15,7 @@ from ..mixture.infer import infer_mixture
 from ..mixture.settings import DEFAULT_ESTIMATOR, ESTIMATORS, MixtureSettings
 from ..outputs import check_destination, write_output
 from ..tokenizer.view import load_tokenizer
-from .render import State, console, emit_json, err_console, table, to_jsonable
+from .render import State, console, emit_result, err_console, table, to_jsonable
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
@@ -129,11 +129,10 @@ def infer_mixture_cmd(
             res = infer_mixture(tok, categories, settings=settings, executor=executor, progress=bars, notify=notify)
         except UsageError as exc:
             raise _flagged(exc) from None
-    payload = to_jsonable(res)
     if out is not None:
-        write_output(out, json.dumps(payload, ensure_ascii=False, indent=1) + "\n", "--out")
+        write_output(out, json.dumps(to_jsonable(res), ensure_ascii=False, indent=1) + "\n", "--out")
     if State.json:
-        emit_json(payload)
+        emit_result(res)
         return
     d = res.diagnostics
     rows = [[c.name, c.group.replace("_", "-"), c.script, _fmt_share(c), c.sample_bytes] for c in res.categories
@@ -197,7 +196,7 @@ def experiment_mixture_cmd(
         res = run_experiment(domain, n=n, trials=trials, seed=seed, merges=merges, train_bytes=train_bytes,
                              estimator=estimator, lp_rounds=lp_rounds or None, progress=bars)
     if State.json:
-        emit_json(res)
+        emit_result(res)
         return
     console.print(table(
         f"Controlled mixture experiment: {domain}, n={n}, {trials} trials, {merges} merges",

@@ -75,7 +75,8 @@ def emit_result(result: Any) -> None:
     """The one way a command prints --json: its frozen result dataclass, every field, as one JSON document."""
     if not (dataclasses.is_dataclass(result) and not isinstance(result, type)):
         raise TypeError(f"emit_result takes a result dataclass, not {type(result).__name__}")
-    emit_json(result)
+    # a result whose JSON separates run-to-run fields (timing, cache state) gives its document itself
+    emit_json(result.document() if callable(getattr(result, "document", None)) else result)
 
 
 def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[Any]], caption: str | None = None,

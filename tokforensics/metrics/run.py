@@ -40,6 +40,10 @@ class MetricsReport:
     # what happened on this run only (a dictionary loaded for the first time): true, but not a result
     events: list[str] = field(default_factory=list)
 
+    def document(self) -> dict:
+        """The --json document (`metrics_document`)."""
+        return metrics_document(self)
+
 
 # Fields that depend on the run, not on the inputs: the machine's speed and what the cache held.
 VOLATILE = {"vocab": ("seconds", "cached"), "corpus": ("encode_seconds", "metrics_seconds", "chars_per_second")}
