@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from ..api import DEFAULT_LP_ROUNDS
 from ..errors import UsageError
 from ..mixture.executor import LocalPoolExecutor, SerialExecutor
 from ..mixture.infer import infer_mixture
@@ -27,7 +28,7 @@ STAGE_LABEL = {"pretokenize": "pretokenize + count", "replay": "replay merges", 
 # The default LP budget: deterministic across machines. The exact optimum (--lp-rounds 0) of the 30,000-merge
 # problem on the default pack is not reachable in minutes yet (docs/mixture.md), so the default is labelled
 # APPROXIMATE wherever it is shown.
-DEFAULT_ROUNDS = 8
+DEFAULT_ROUNDS = DEFAULT_LP_ROUNDS
 
 
 class _Bars:
