@@ -72,6 +72,11 @@ def next_cmd(
     if State.json:
         emit_result(res)
         return
+    render_next(res)
+
+
+def render_next(res) -> None:
+    """The table of `tok bytes next` for a NextResult (or the same fields read back from its JSON)."""
     rows = []
     for i in range(max(len(res.byte_level), len(res.naive))):
         a = res.byte_level[i] if i < len(res.byte_level) else None

@@ -135,6 +135,11 @@ def infer_mixture_cmd(
     if State.json:
         emit_result(res)
         return
+    render_mixture(res, top)
+
+
+def render_mixture(res, top: int = 25) -> None:
+    """The tables of `tok infer-mixture` for a MixtureResult (or the same fields read back from its JSON)."""
     d = res.diagnostics
     rows = [[c.name, c.group.replace("_", "-"), c.script, _fmt_share(c), c.sample_bytes] for c in res.categories
             if c.share >= 0.0005][:top]
@@ -175,8 +180,15 @@ def infer_mixture_cmd(
         b = res.bootstrap
         console.print(f"Intervals: {b.level:.0%} {b.method}, {b.replicates} replicates, seed {b.seed}.",
                       highlight=False)
-    console.print("time: " + ", ".join(f"{k} {v:.1f}s" if isinstance(v, float) else f"{k} {v}"
-                                       for k, v in res.timing.items()), highlight=False)
+    console.print(timing_line(res.timing), highlight=False)
+
+
+def timing_line(timing: dict) -> str:
+    """`time: load 1.5s, ...`; a result served from the cache says so, and that the times are the first run's."""
+    spent = ", ".join(f"{k} {v:.1f}s" for k, v in timing.items() if isinstance(v, int | float) and not isinstance(v, bool))
+    if timing.get("cached_result"):
+        return f"time: served from the cache; the run that computed it took {spent}"
+    return f"time: {spent}"
 
 
 @experiment_app.command("mixture")
