@@ -146,10 +146,10 @@ def next_bytes() -> str:
 
 
 def arith_study(n_tables: int = 2) -> str:
-    """`tok arith study --steps 1500` from the committed study (analyses/results/arith_study_default_1500steps.json)."""
+    """`tok arith study --seeds 3` from the committed study (analyses/results/arith_study_default.json)."""
     from .arith_study import _render
 
-    doc = json.loads((ROOT / "analyses" / "results" / "arith_study_default_1500steps.json").read_text("utf-8"))
+    doc = json.loads((ROOT / "analyses" / "results" / "arith_study_default.json").read_text("utf-8"))
     res = _ns(doc)
     res.schemes = {k: _ns(v) for k, v in doc["schemes"].items()}
     return render(_render, res, tables=n_tables)
