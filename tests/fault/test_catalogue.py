@@ -322,7 +322,7 @@ def test_internal_error_is_one_line_not_a_traceback(monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("simulated defect\nsecond line")
 
-    monkeypatch.setattr(cli, "list_zoo", boom)
+    monkeypatch.setattr(cli, "zoo_listing", boom)
     run = run_tok("tokenizers")
     assert_clean_failure(run, "internal error", "simulated defect", "report it", code=70)
 
