@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.text import Text
 
 from ..errors import UsageError
 from ..metrics.corpus import DEFAULT_ALPHA
@@ -256,4 +257,4 @@ def _render_compare(res: PremiumResult, order: list[str]) -> None:
             console.print(f"[bold]{n}[/]: masked " + "; ".join(f"{c} ({why})" for c, why in list(res.masked[n].items())[:6])
                           + (f" and {len(res.masked[n]) - 6} more" if len(res.masked[n]) > 6 else ""), highlight=False)
     for w in res.warnings:
-        console.print(f"[dim]{w}[/]", highlight=False, markup=False)
+        console.print(Text(w, style="dim"))
