@@ -54,8 +54,8 @@ def zoo_markdown(res: ArithProbeResult, seconds: float) -> str:
     parts.append(md_table(["tokenizer", "scheme", "consistent", "number tokens", "… with leading space",
                            "0–999 as one token", "0000–9999 as one token", "longest (digits)",
                            f"tokens per {lo}–{hi} digit number", "' 123' joins space", "▁ prefix token"], rows))
-    if res.unavailable:
-        parts += ["", "Not available on this machine: " + ", ".join(f"{k} ({v})" for k, v in res.unavailable.items())]
+    if res.warnings:
+        parts += ["", "Not available on this machine: " + "; ".join(res.warnings)]
     parts += ["", "## Most common chunk pattern by length (share when under 100%)", ""]
     names = list(res.tokenizers)
     rows = []

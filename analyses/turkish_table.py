@@ -46,7 +46,7 @@ def main() -> None:
     names, skipped = zoo.available()
     rep = run_metrics(names, language="tr", top=0)
     toks = [load_tokenizer(n) for n in names]
-    prem = compare_premiums(toks, ["tr"], ref="en", seed=0, n_boot=1000)
+    prem = compare_premiums(toks, ["tur"], ref="eng", seed=0, n_boot=1000)  # keys: the codes as given
     rows = []
     for n in rep.order:
         m = rep.tokenizers[n]

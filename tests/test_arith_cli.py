@@ -27,7 +27,8 @@ def test_json_shape(paths, capsys):
                        capsys)
     assert code == 0
     doc = json.loads(out)
-    assert set(doc) >= {"tokenizers", "unavailable", "settings"}
+    assert set(doc) >= {"tokenizers", "warnings", "seed", "samples", "refs"}
+    assert [r["label"] for r in doc["refs"]] == ["l2r.json", "single.json"]
     t = doc["tokenizers"]
     assert set(t) == {"l2r.json", "single.json"}
     for key in ("scheme", "number_tokens", "single_token_0_999", "single_token_0000_9999", "longest_number_token",
@@ -37,7 +38,7 @@ def test_json_shape(paths, capsys):
     assert len(t["l2r.json"]["by_length"]) == 9
     assert {f["format"] for f in t["l2r.json"]["formats"]} == {"plain", "comma_r2l", "comma_l2r", "space_r2l",
                                                                  "space_l2r"}
-    assert "model" not in doc
+    assert doc["model"] is None
 
 
 def test_tables(paths, capsys):
@@ -103,3 +104,22 @@ def test_missing_model(capsys):
     pytest.importorskip("tokforensics.lm.adapter", reason="the model probe needs torch")
     code, _, err = run(["arith", "--model", "/no/such/model", "--problems", "1"], capsys)
     assert code == 2 and "no such file" in err and "Traceback" not in err
+
+
+def test_one_sample_for_every_command_that_reports_number_consistency():
+    """Bug #12: GPT-2's number consistency was 30% in `tok arith` (200 samples per length), 31% in `tok report`
+    (100) and `tok check` used 50. One default sample (DEFAULT_SAMPLES) serves all three."""
+    from tests.cli_helpers import run_tok
+    from tokforensics.arith.probe import DEFAULT_SAMPLES
+    from tokforensics.report.collect import numbers_section
+    from tokforensics.report.measure import PolicyMeasurer
+    from tokforensics.tokenizer.view import load_tokenizer
+
+    tok = load_tokenizer("gpt2")
+    doc = run_tok("--json", "-q", "arith", "gpt2").json()
+    assert doc["samples"] == DEFAULT_SAMPLES
+    row = numbers_section([tok]).data["rows"][0]
+    assert row["consistency"] == doc["tokenizers"]["gpt2"]["consistency"]
+    assert row["label"] == doc["tokenizers"]["gpt2"]["scheme_label"]
+    scheme = PolicyMeasurer(tok).number_scheme()
+    assert scheme.detail == doc["tokenizers"]["gpt2"]["scheme_label"] and str(DEFAULT_SAMPLES) in scheme.corpus

@@ -129,7 +129,7 @@ def test_cli_json_shape(tmp_path):
         assert 0.0 <= lo <= hi <= 1.0 and s["interval_method"].startswith("Student t")
         assert len(s["seed_accuracies"]) == 2 and len(s["by_length"]) == 4
         assert [p["step"] for p in s["curve"]] == [2, 4]
-    assert {(k["a"], k["b"], k["subset"]) for k in doc["study"]["contrasts"]} >= {("r2l3", "l2r3", "all"),
+    assert {(k["a"], k["b"], k["subset"]) for k in doc["contrasts"]} >= {("r2l3", "l2r3", "all"),
                                                                                   ("r2l3", "l2r3", "mismatch")}
     page = html.read_text()
     assert page.startswith("<!doctype html>") and page.count("<svg") == 3 and "Learning curves" in page

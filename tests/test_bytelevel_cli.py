@@ -35,10 +35,10 @@ def test_next_json_and_table(capsys):
 def test_score_complete_ensemble(capsys, tmp_path):
     f = tmp_path / "t.txt"
     f.write_text("The quick brown fox jumps over the lazy dog.\n", encoding="utf-8")
-    code, out, _ = run(capsys, "bytes", "score", "--model", "tiny:mistral", "--text", str(f), "--json")
+    code, out, _ = run(capsys, "bytes", "score", "--model", "tiny:mistral", "--file", str(f), "--json")
     res = json.loads(out)
     assert code == 0 and res["n_bytes"] == 45 and res["byte_logprob"] >= res["token_logprob"] - 1e-4
-    code, out, _ = run(capsys, "bytes", "score", "--model", "tiny:mistral", "--text", str(f), "--eos")
+    code, out, _ = run(capsys, "bytes", "score", "--model", "tiny:mistral", "--file", str(f), "--eos")
     assert code == 0 and "bits per byte" in out
     code, out, _ = run(capsys, "--json", "bytes", "complete", "-m", "tiny:gpt2", "The quick bro", "-n", "6",
                        "--seed", "3")
@@ -65,13 +65,13 @@ def test_errors_are_one_line(capsys, argv, needle):
 def test_file_errors(capsys, tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"caf\xe9 au lait")
-    code, _, err = run(capsys, "bytes", "score", "-m", "tiny:gpt2", "--text", str(bad))
+    code, _, err = run(capsys, "bytes", "score", "-m", "tiny:gpt2", "--file", str(bad))
     assert code == 2 and "not valid UTF-8" in err
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    code, _, err = run(capsys, "bytes", "score", "-m", "tiny:gpt2", "--text", str(empty))
+    code, _, err = run(capsys, "bytes", "score", "-m", "tiny:gpt2", "--file", str(empty))
     assert code == 2 and "empty" in err
-    code, _, err = run(capsys, "bytes", "score", "-m", "tiny:gpt2", "--text", str(tmp_path / "missing.txt"))
+    code, _, err = run(capsys, "bytes", "score", "-m", "tiny:gpt2", "--file", str(tmp_path / "missing.txt"))
     assert code == 2 and "no such file" in err
 
 
@@ -84,3 +84,13 @@ def test_unsupported_tokenizer(capsys, tmp_path):
     t.save(str(path))
     code, _, err = run(capsys, "bytes", "next", "-m", f"tiny:{path}", "hello wor")
     assert code == 2 and "byte-level BPE" in err and "byte fallback" in err
+
+
+def test_score_takes_the_text_as_an_argument(capsys):
+    """Bug #12: `tok bytes score --text "def f():"` failed with "no such file"; the text is an argument now."""
+    code, out, err = run(capsys, "bytes", "score", "def f():", "-m", "tiny:gpt2", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["n_bytes"] == len(b"def f():")
+    code, _, err = run(capsys, "bytes", "score", "-m", "tiny:gpt2")
+    assert code == 2 and "--file" in err

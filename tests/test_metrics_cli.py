@@ -37,7 +37,7 @@ def test_metrics_json_shape(tmp_path, capsys):
         assert t["corpus"]["corpus"]["name"] == "c.txt" and t["corpus"]["corpus"]["segments"] == 2
         assert {"tokens", "fertility", "renyi_efficiency", "roundtrip", "most_split"} <= set(t["corpus"])
         assert {"categories", "scripts", "languages", "reachability"} <= set(t["vocab"])
-        assert t["lexicon"]["available"] is False and "--lang" in t["lexicon"]["reason"]
+        assert t["lexicon"]["available"] is False and "--langs" in t["lexicon"]["reason"]
     assert doc["corpus"]["bytes"] == len(b"ab abab") + len("ç ab".encode())
     assert doc["tokenizers"]["bpe.tokenizer.json"]["corpus"]["tokens"] == 5
 
@@ -45,14 +45,15 @@ def test_metrics_json_shape(tmp_path, capsys):
 def test_metrics_tables_and_no_dictionary(tmp_path, capsys):
     corpus = tmp_path / "de.txt"
     corpus.write_text("Alle Menschen sind frei und gleich an Würde und Rechten geboren.\n", "utf-8")
-    code, out, err = run(capsys, "-q", "metrics", "gpt2", "--lang", "de", "--corpus", str(corpus))
+    code, out, err = run(capsys, "-q", "metrics", "gpt2", "--langs", "de", "--corpus", str(corpus))
     assert code == 0, err
     assert "Corpus efficiency" in out and "Reachability" in out and "%DE" in out
     assert "no hunspell dictionary for 'de'" in out.replace("\n", " ")
 
 
 @pytest.mark.parametrize("args, message", [
-    (["metrics", "gpt2", "--lang", "trx"], "unknown language code 'trx'"),
+    (["metrics", "gpt2", "--langs", "trx"], "unknown language code 'trx'"),
+    (["metrics", "gpt2", "--langs", "tr,de"], "one language per run"),
     (["metrics", "no-such-tokenizer"], "unknown tokenizer"),
     (["compare", "gpt2", "--langs", "tr,qqq"], "unknown language code 'qqq'"),
     (["compare", "gpt2", "--langs", ","], "--langs is empty"),
@@ -83,20 +84,24 @@ def test_compare_json_shape(capsys):
                          "--bootstrap", "100", "--json")
     assert code == 0, err
     doc = json.loads(out)
-    assert doc["ref"] == "eng" and doc["languages"] == ["tur", "deu_1996"]
+    # keyed by the codes as given, the corpus's own code beside them
+    assert doc["ref"] == "en" and doc["languages"] == ["tr", "de"]
+    assert doc["codes"] == {"en": "eng", "tr": "tur", "de": "deu_1996"}
     assert set(doc["premium"]) == {"gpt2", "mistral"}
-    assert set(doc["premium"]["gpt2"]) == {"eng", "tur", "deu_1996"}
-    lo, hi = doc["interval"]["mistral"]["tur"]
-    assert lo <= doc["premium"]["mistral"]["tur"] <= hi
+    assert set(doc["premium"]["gpt2"]) == {"en", "tr", "de"}
+    lo, hi = doc["interval"]["mistral"]["tr"]
+    assert lo <= doc["premium"]["mistral"]["tr"] <= hi
     best = doc["order"][0]
     assert doc["mean_premium"][best] == min(doc["mean_premium"].values())
-    assert set(doc["tokens"]["gpt2"]) == {"eng", "tur", "deu_1996"} and doc["gini"]["gpt2"] > 0
-    assert doc["corpus"]["segments"] == 31 and "udhr" in doc["corpus"]["source"]
+    assert set(doc["tokens"]["gpt2"]) == {"en", "tr", "de"} and doc["gini"]["gpt2"] > 0
+    assert doc["segments"] == 31 and doc["segments_by_language"]["tr"] == 31 and "udhr" in doc["source"]
+    assert [t["label"] for t in doc["tokenizers"]] == ["gpt2", "mistral"]
+    assert all(len(t["sha256"]) == 64 and t["source"] for t in doc["tokenizers"])
 
 
 def test_compare_table(capsys):
     code, out, _ = run(capsys, "-q", "compare", "gpt2", "--langs", "tr", "--bootstrap", "50")
-    assert code == 0 and "Token premium" in out and "tur" in out
+    assert code == 0 and "Token premium" in out and "tr" in out
 
 
 @pytest.mark.slow
@@ -104,6 +109,6 @@ def test_compare_whole_zoo(capsys):
     code, out, err = run(capsys, "-q", "compare", "--langs", "tr,en", "--bootstrap", "100", "--json")
     assert code == 0, err
     doc = json.loads(out)
-    assert len(doc["premium"]) >= 10 and "llama2" in doc["skipped"]
+    assert len(doc["premium"]) >= 10 and any(w.startswith("skipped llama2") for w in doc["warnings"])
     best = doc["order"][0]
     assert doc["mean_premium"][best] == min(v for v in doc["mean_premium"].values() if v is not None)

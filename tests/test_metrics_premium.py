@@ -38,19 +38,20 @@ def test_premiums_by_hand_gpt2():
     par = load_parallel("udhr")
     ids, texts = par.aligned(["eng", "tur", "deu_1996"])
     counts = {c: np.array([len(tok.encode(t)) for t in texts[c]], float) for c in texts}
-    assert res.ref == "eng" and res.languages == ["tur", "deu_1996"] and res.segments == len(ids) == 31
-    assert res.tokens["gpt2"]["tur"] == counts["tur"].sum()
-    assert res.premium["gpt2"]["tur"] == pytest.approx(counts["tur"].sum() / counts["eng"].sum())
-    assert res.parity["gpt2"]["tur"] == pytest.approx((counts["tur"] / counts["eng"]).mean())
-    lo, hi = res.interval["gpt2"]["tur"]
-    assert lo < res.premium["gpt2"]["tur"] < hi
+    assert res.ref == "en" and res.languages == ["tr", "de"] and res.segments == len(ids) == 31
+    assert res.codes == {"en": "eng", "tr": "tur", "de": "deu_1996"}
+    assert res.tokens["gpt2"]["tr"] == counts["tur"].sum()
+    assert res.premium["gpt2"]["tr"] == pytest.approx(counts["tur"].sum() / counts["eng"].sum())
+    assert res.parity["gpt2"]["tr"] == pytest.approx((counts["tur"] / counts["eng"]).mean())
+    lo, hi = res.interval["gpt2"]["tr"]
+    assert lo < res.premium["gpt2"]["tr"] < hi
     nb = {c: sum(len(t.encode()) for t in texts[c]) for c in texts}
-    assert res.byte_premium["tur"] == pytest.approx(nb["tur"] / nb["eng"])
+    assert res.byte_premium["tr"] == pytest.approx(nb["tur"] / nb["eng"])
     cost = [counts[c].sum() / nb[c] for c in ("eng", "tur", "deu_1996")]
     assert res.gini["gpt2"] == pytest.approx(P.tfg(cost))
-    assert res.mean_premium["gpt2"] == pytest.approx((res.premium["gpt2"]["tur"] + res.premium["gpt2"]["deu_1996"]) / 2)
+    assert res.mean_premium["gpt2"] == pytest.approx((res.premium["gpt2"]["tr"] + res.premium["gpt2"]["de"]) / 2)
     # GPT-2 is far costlier for Turkish than for English (Petrov et al.: ~3x on FLORES)
-    assert 2.0 < res.premium["gpt2"]["tur"] < 4.0
+    assert 2.0 < res.premium["gpt2"]["tr"] < 4.0
     again = P.compare_premiums([tok], ["tr", "de"], ref="en", seed=0, n_boot=200)
     assert again.interval == res.interval
 
@@ -59,9 +60,9 @@ def test_masking_unknown_characters(tmp_path):
     tok = load_tokenizer(build_wordpiece(tmp_path))
     res = P.compare_premiums([tok], ["tr"], ref="en", n_boot=50)
     name = tok.name
-    assert "tur" in res.masked[name] and "eng" in res.masked[name]
-    assert res.premium[name]["tur"] is None and res.interval[name]["tur"] is None
-    assert res.unknown_char_rate[name]["tur"] > 0.1
+    assert "tr" in res.masked[name] and "en" in res.masked[name]
+    assert res.premium[name]["tr"] is None and res.interval[name]["tr"] is None
+    assert res.unknown_char_rate[name]["tr"] > 0.1
     assert P.unknown_char_rate(tok, "ab ab") == 0.0
     assert P.unknown_char_rate(tok, "ab q") == pytest.approx(1 / 3)
 
@@ -73,5 +74,25 @@ def test_unknown_language_lists_close_codes():
 
 def test_premiums_entry_point():
     p = P.premiums(load_tokenizer("gpt2"), languages=["tr", "en"], n_boot=50)
-    assert set(p.premiums) == {"tur", "eng"} and p.premiums["eng"] == 1.0 and p.reference == "eng"
-    assert p.scripts["tur"] == "Latn" and "udhr" in p.corpus
+    assert set(p.premiums) == {"tr", "en"} and p.premiums["en"] == 1.0 and p.reference == "en"
+    assert p.scripts["tr"] == "Latn" and "udhr" in p.corpus
+
+
+def test_a_language_has_one_premium_whatever_else_is_asked():
+    """Bug #12: Turkish on GPT-2 was 2.535 in `tok compare --langs tr,en` (31 segments) and 2.52 in `tok report`
+    (all languages: 30 segments shared by every language). Each language is now measured on its segments
+    shared with the reference, so the other languages asked for do not change it."""
+    tok = load_tokenizer("gpt2")
+    two = P.compare_premiums([tok], ["tr", "en"], ref="en", n_boot=20)
+    every = P.compare_premiums([tok], ["all"], ref="en", n_boot=20)
+    assert every.premium["gpt2"]["tur"] == pytest.approx(two.premium["gpt2"]["tr"], abs=0, rel=0)
+    assert every.segments_by_language["tur"] == two.segments_by_language["tr"] == 31
+    assert P.premiums(tok, languages=None, n_boot=20).premiums["tur"] == two.premium["gpt2"]["tr"]
+
+
+def test_keys_are_the_codes_as_given():
+    """Bug #12: `--langs tr,en` gave keys tur/eng, so `.premium.gpt2.tr` was null."""
+    res = P.compare_premiums([load_tokenizer("gpt2")], ["tr", "TUR", "en"], ref="eng", n_boot=20)
+    assert res.languages == ["tr", "en"] and res.ref == "en"  # a second spelling of a language is dropped
+    assert res.codes == {"tr": "tur", "en": "eng"}
+    assert res.premium["gpt2"]["tr"] is not None and res.premium["gpt2"]["en"] == 1.0

@@ -156,6 +156,8 @@ def test_report_cli_errors(tmp_path, monkeypatch):
     (tmp_path / "d.html").mkdir()
     assert_clean_error(run_tok("report", "gpt2", "-o", "d.html"), "is a directory")
     assert_clean_error(run_tok("report", "gpt2", "gpt2", "-o", "r.html"), "named twice")
+    assert_clean_error(run_tok("report", "gpt2", "--label", "a", "--label", "b", "-o", "r.html"),
+                       "2 --label values for 1 tokenizers")
     assert_clean_error(run_tok("report", "nope-tok", "-o", "r.html"), "nope-tok")
     assert_clean_error(run_tok("report", "gpt2", "--texts", "missing.txt", "-o", "r.html"), "missing.txt")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.html"]
@@ -168,7 +170,43 @@ def test_report_cli_writes_one_file(tmp_path, monkeypatch):
     assert r.code == 0, r.err
     doc = r.json()
     assert doc["path"] == "out/r.html" and doc["live_encoders"] == [] and doc["examples"] == 25
-    assert doc["unavailable"] == {}
+    assert doc["warnings"] == [] and [t["label"] for t in doc["tokenizers"]] == ["gpt2"]
     html = (tmp_path / "out" / "r.html").read_text("utf-8")
     assert "Turkish" in html and "Measured on:" in html
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["r.html"]
+
+
+def test_palette_tells_30_series_apart():
+    """Issue #12: the report's palette distinguishes up to 30 series (every pair ≥ ΔE76 20 in CIELAB)."""
+    import itertools
+    import math
+
+    def lab(h: str) -> tuple[float, float, float]:
+        r, g, b = (int(h[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        r, g, b = (((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92 for c in (r, g, b))
+        x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+        y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+        z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+        fx, fy, fz = (t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z))
+        return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+    colours = [figures.color(i) for i in range(30)]
+    assert len(set(colours)) == 30
+    assert min(math.dist(lab(a), lab(b)) for a, b in itertools.combinations(colours, 2)) >= 20
+    assert figures.text_on("#000000") == "#fff" and figures.text_on("#F0E442") == "#000"
+
+
+def test_long_tables_are_collapsed(minimal):
+    """Issue #12: the 521-row premium table is collapsed in a <details> element; short tables stay open."""
+    import dataclasses
+
+    def with_rows(n: int) -> str:
+        rows = [{"code": f"l{k}", "name": f"L{k}", "script": "", "vals": [1.0, 1.1], "best": 1.0} for k in range(n)]
+        sec = collect.Section(True, corpus="c", data={"tokenizers": ["a", "b"], "rows": rows, "reference": "en",
+                                                      "reference_name": "English", "has_script": False,
+                                                      "chart": "", "chart_caption": ""})
+        return render_html(dataclasses.replace(minimal, sections={**minimal.sections, "premiums": sec}))
+
+    long, short = with_rows(521), with_rows(5)
+    assert '<details class="long"><summary>All 521 languages' in long and long.count('id="premium-table"') == 1
+    assert '<details class="long">' not in short and 'id="premium-table"' in short

@@ -123,7 +123,7 @@ def test_stray_pickle_is_never_loaded(fresh_cache):
 @pytest.mark.parametrize("pattern,how", [("mixture/*.npz", "truncated"), ("mixture/*.npz", "random"),
                                          ("mixture/*.result.json", "random"), ("merges/*.npy", "truncated")])
 def test_damaged_mixture_entry_is_rebuilt(pattern, how, fresh_cache, cats):
-    args = ("--json", "infer-mixture", "gpt2", "-c", str(cats), "--merges", "200")
+    args = ("--json", "infer-mixture", "gpt2", "--categories", str(cats), "--merges", "200")
     first = run_tok(*args)
     assert first.code == 0, first.err
     assert _corrupt(fresh_cache, pattern, how)

@@ -98,7 +98,7 @@ TEXT_KINDS = {"missing": "no such", "dir": "folder", "empty": "empty", "garbage"
 @pytest.mark.parametrize("kind", sorted(TEXT_KINDS))
 def test_bytes_score_bad_text(kind, bad, ws):
     needle = TEXT_KINDS[kind] if kind != "dir" else "folder"
-    _check(("bytes", "score", "--text", "{" + kind + "}", "-m", "tiny:gpt2"), bad, ws, None, needle)
+    _check(("bytes", "score", "--file", "{" + kind + "}", "-m", "tiny:gpt2"), bad, ws, None, needle)
 
 
 @pytest.mark.parametrize("kind", ["missing", "dir", "garbage", "dangling", "devnull"])
@@ -114,7 +114,7 @@ def test_report_bad_texts(kind, bad, ws):
 
 @pytest.mark.parametrize("kind", ["missing", "garbage", "dangling", "devnull"])
 def test_baseline_bad_texts(kind, bad, ws):
-    _check(("baseline", "-t", "gpt2", "--texts", "{" + kind + "}", "-o", "{ws}/golden.json"), bad, ws, None)
+    _check(("baseline", "gpt2", "--texts", "{" + kind + "}", "-o", "{ws}/golden.json"), bad, ws, None)
 
 
 @pytest.mark.parametrize("kind", ["missing", "garbage", "dir", "dangling", "devnull", "empty", "latin1"])
@@ -125,7 +125,7 @@ def test_check_bad_policy(kind, bad, ws):
 @MIX
 @pytest.mark.parametrize("kind", ["dir", "dir_dangling", "dir_garbage", "missing", "garbage"])
 def test_infer_mixture_bad_categories(kind, bad, ws):
-    _check(("infer-mixture", "gpt2", "-c", "{" + kind + "}", "--merges", "200"), bad, ws, None)
+    _check(("infer-mixture", "gpt2", "--categories", "{" + kind + "}", "--merges", "200"), bad, ws, None)
 
 
 # ------------------------------------------------------------------------------ bad options
@@ -148,32 +148,32 @@ OPTIONS = [
     ("bytes", "ensemble", "ab", "-m", "tiny:gpt2", "-m", "tiny:gpt4", "-w", "nan", "-w", "1"),
     ("bytes", "ensemble", "ab", "-m", "tiny:gpt2", "-m", "tiny:gpt4", "-w", "1"),
     ("bytes", "ensemble", "ab", "-m", "tiny:gpt2", "-m", "tiny:gpt4", "--top", "-2"),
-    ("bytes", "score", "--text", "x", "-m", "tiny:gpt2", "--bogus"),
+    ("bytes", "score", "--file", "x", "-m", "tiny:gpt2", "--bogus"),
     ("arith", "gpt2", "--samples", "-1"), ("arith", "gpt2", "--samples", "0"), ("arith", "gpt2", "--max-digits", "0"),
     ("arith", "gpt2", "--max-digits", "99"), ("arith", "gpt2", "--seed", "-1"), ("arith", "gpt2", "--digits", "9-3"),
     ("arith", "gpt2", "--problems", "5"), ("arith", "gpt2", "--threads", "0"),
     ("report", "gpt2", "-o", "r.html", "--live-budget", "-1"), ("report", "gpt2", "-o", "r.html", "--live-budget", "nan"),
     ("report", "gpt2", "-o", "r.html", "--langs", "trx"), ("report", "gpt2", "-o", "r.html", "--ref", "zz-nope"),
     ("report", "gpt2", "-o", "r.txt"), ("report", "gpt2", "gpt2", "-o", "r.html"),
-    ("check", "--init", "--margin", "nan", "-t", "gpt2", "--config", "p.toml"),
-    ("check", "--init", "--margin", "-1", "-t", "gpt2", "--config", "p.toml"),
+    ("check", "gpt2", "--init", "--margin", "nan", "--config", "p.toml"),
+    ("check", "gpt2", "--init", "--margin", "-1", "--config", "p.toml"),
     ("check", "--margin", "0.1"), ("check", "--init"), ("check", "--tokenizer", "gpt2"),
     ("encode", "gpt2"), ("encode",), ("inspect",), ("merges", "gpt2"), ("export", "gpt2"),
     ("encode", "no-such-tokenizer", "hi"), ("encode", "gpt2", "hi", "--bogus"), ("nosuchcommand",),
     ("--errors", "bogus", "encode", "gpt2", "hi"), ("merges", "claude-legacy", "--bogus"),
 ]
 MIX_OPTIONS = [
-    pytest.param(("infer-mixture", "gpt2", "-c", "{cats}", "--workers", "-2"), marks=MIX),
-    pytest.param(("infer-mixture", "gpt2", "-c", "{cats}", "--workers", "100000"), marks=MIX_NOT_RUN),
-    pytest.param(("infer-mixture", "gpt2", "-c", "{cats}", "--lp-rounds", "-1"), marks=MIX),
-    pytest.param(("infer-mixture", "gpt2", "-c", "{cats}", "--lp-time-limit", "-1"), marks=MIX),
-    pytest.param(("infer-mixture", "gpt2", "-c", "{cats}", "--lp-time-limit", "nan"), marks=MIX),
-    pytest.param(("infer-mixture", "gpt2", "-c", "{cats}", "--min-category-bytes", "-1"), marks=MIX),
-    pytest.param(("infer-mixture", "gpt2", "-c", "{cats}", "--top", "-1"), marks=MIX),
-    pytest.param(("infer-mixture", "gpt2", "-c", "{cats}", "--top", "-3"), marks=MIX),
-    pytest.param(("infer-mixture", "gpt2", "-c", "{cats}", "--merges", "-1"), marks=MIX),
-    pytest.param(("infer-mixture", "gpt2", "-c", "{cats}", "--skip", "-1"), marks=MIX),
-    pytest.param(("infer-mixture", "gpt2", "-c", "{cats}", "--bytes-per-category", "-1"), marks=MIX),
+    pytest.param(("infer-mixture", "gpt2", "--categories", "{cats}", "--workers", "-2"), marks=MIX),
+    pytest.param(("infer-mixture", "gpt2", "--categories", "{cats}", "--workers", "100000"), marks=MIX_NOT_RUN),
+    pytest.param(("infer-mixture", "gpt2", "--categories", "{cats}", "--lp-rounds", "-1"), marks=MIX),
+    pytest.param(("infer-mixture", "gpt2", "--categories", "{cats}", "--lp-time-limit", "-1"), marks=MIX),
+    pytest.param(("infer-mixture", "gpt2", "--categories", "{cats}", "--lp-time-limit", "nan"), marks=MIX),
+    pytest.param(("infer-mixture", "gpt2", "--categories", "{cats}", "--min-category-bytes", "-1"), marks=MIX),
+    pytest.param(("infer-mixture", "gpt2", "--categories", "{cats}", "--top", "-1"), marks=MIX),
+    pytest.param(("infer-mixture", "gpt2", "--categories", "{cats}", "--top", "-3"), marks=MIX),
+    pytest.param(("infer-mixture", "gpt2", "--categories", "{cats}", "--merges", "-1"), marks=MIX),
+    pytest.param(("infer-mixture", "gpt2", "--categories", "{cats}", "--skip", "-1"), marks=MIX),
+    pytest.param(("infer-mixture", "gpt2", "--categories", "{cats}", "--bytes-per-category", "-1"), marks=MIX),
     pytest.param(("experiment", "mixture", "--n", "-1"), marks=MIX),
     pytest.param(("experiment", "mixture", "--trials", "-1"), marks=MIX),
     pytest.param(("experiment", "mixture", "--lp-rounds", "-1"), marks=MIX),
@@ -199,8 +199,8 @@ def test_bad_mixture_option(args, bad, ws, cats):
 # ------------------------------------------------------------------------------ bad output paths
 WRITERS = {
     "merges": ("merges", "gpt2", "-o"), "export": ("export", "gpt2", "-o"),
-    "report": ("report", "gpt2", "--no-live", "-o"), "baseline": ("baseline", "-t", "gpt2", "-o"),
-    "check-init": ("check", "--init", "-t", "gpt2", "--config"),
+    "report": ("report", "gpt2", "--no-live", "-o"), "baseline": ("baseline", "gpt2", "-o"),
+    "check-init": ("check", "gpt2", "--init", "--config"),
 }
 DESTS = {"under_a_file": "{ws}/empty.txt/sub/out", "folder": "{ws}/emptydir", "proc": "/proc/tok-out",
          "sys": "/sys/tok-out", "device": "{devfull}"}
@@ -223,7 +223,7 @@ def test_infer_mixture_bad_output_path(dest, bad, ws, cats, tmp_path):
     if dest == "device":  # its own link: today the rename replaces it, which must not touch the shared workspace
         dest = str(tmp_path / "full.out")
         os.symlink("/dev/full", dest)
-    _check(("infer-mixture", "gpt2", "-c", "{cats}", "--merges", "200", "-o", dest), bad, ws, cats)
+    _check(("infer-mixture", "gpt2", "--categories", "{cats}", "--merges", "200", "-o", dest), bad, ws, cats)
     assert dest.startswith("/proc") or os.path.islink(dest) or "no/such" in dest
 
 
@@ -322,7 +322,7 @@ def test_internal_error_is_one_line_not_a_traceback(monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("simulated defect\nsecond line")
 
-    monkeypatch.setattr(cli, "list_zoo", boom)
+    monkeypatch.setattr(cli, "zoo_listing", boom)
     run = run_tok("tokenizers")
     assert_clean_failure(run, "internal error", "simulated defect", "report it", code=70)
 

@@ -22,13 +22,13 @@ COMMANDS = {
     "compare": ("compare", "gpt2", "--langs", "tr", "--bootstrap", "20"),
     "arith": ("arith", "gpt2", "--samples", "5", "--max-digits", "4", "--digits", "3"),
     "bytes-next": ("bytes", "next", "-m", "tiny:gpt2", "hel"),
-    "bytes-score": ("bytes", "score", "-m", "tiny:gpt2", "--text", "{tmp}/corpus.txt"),
+    "bytes-score": ("bytes", "score", "-m", "tiny:gpt2", "--file", "{tmp}/corpus.txt"),
     "bytes-complete": ("bytes", "complete", "-m", "tiny:gpt2", "-n", "4", "hel"),
     "bytes-ensemble": ("bytes", "ensemble", "-m", "tiny:gpt2", "-m", "tiny:mistral", "-n", "2", "hel"),
-    "baseline": ("baseline", "-t", "gpt2", "-o", "{tmp}/golden.json"),
-    "check-init": ("check", "--init", "-t", "gpt2", "--config", "{tmp}/tokforensics.toml"),
+    "baseline": ("baseline", "gpt2", "-o", "{tmp}/golden.json"),
+    "check-init": ("check", "gpt2", "--init", "--config", "{tmp}/tokforensics.toml"),
     "report": ("report", "gpt2", "-o", "{tmp}/r.html", "--langs", "tr", "--no-live"),
-    "infer-mixture": pytest.param(("infer-mixture", "gpt2", "-c", "{tmp}/cats", "--merges", "200"), marks=MIX),
+    "infer-mixture": pytest.param(("infer-mixture", "gpt2", "--categories", "{tmp}/cats", "--merges", "200"), marks=MIX),
     "experiment-mixture": pytest.param(("experiment", "mixture", "--n", "2", "--trials", "1", "--merges", "100",
                                         "--train-bytes", "20000"), marks=MIX),
 }
@@ -55,7 +55,7 @@ def test_one_json_document_on_a_cold_cache(args, tmp_path):
 @pytest.mark.slow
 def test_check_passes_its_own_starter_policy_in_json(tmp_path):
     env = {"TOKFORENSICS_CACHE": str(tmp_path / "cache")}
-    assert run_proc("check", "--init", "-t", "gpt2", cwd=tmp_path, env=env).code == 0
+    assert run_proc("check", "gpt2", "--init", cwd=tmp_path, env=env).code == 0
     run = run_proc("--json", "check", cwd=tmp_path, env=env)
     assert run.code == 0, run.err[-2000:]
     assert json.loads(run.out)["passed"] is True

@@ -50,11 +50,11 @@ FIFO_CASES = {
     "metrics-corpus": ("metrics", "gpt2", "--corpus", "{d}/pipe.txt"),
     "metrics-corpus-folder": ("metrics", "gpt2", "--corpus", "{d}/corpus"),
     "inspect-tokenizer": ("inspect", "{d}/pipe.txt"),
-    "bytes-score": ("bytes", "score", "--text", "{d}/pipe.txt", "-m", "tiny:gpt2"),
+    "bytes-score": ("bytes", "score", "--file", "{d}/pipe.txt", "-m", "tiny:gpt2"),
     "bytes-next-file": ("bytes", "next", "--file", "{d}/pipe.txt", "-m", "tiny:gpt2"),
     "report-texts": ("report", "gpt2", "-o", "{d}/r.html", "--texts", "{d}/pipe.txt"),
     "check-config": ("check", "--config", "{d}/pipe.txt"),
-    "baseline-texts": ("baseline", "-t", "gpt2", "--texts", "{d}/pipe.txt", "-o", "{d}/g.json"),
+    "baseline-texts": ("baseline", "gpt2", "--texts", "{d}/pipe.txt", "-o", "{d}/g.json"),
 }
 
 
@@ -69,7 +69,7 @@ def test_fifo_is_an_error_not_a_hang(case, fifo_ws):
 @MIX
 @pytest.mark.parametrize("cats", ["cats", "cats_nested"])
 def test_fifo_category_file(cats, fifo_ws):
-    run = run_proc("infer-mixture", "gpt2", "-c", str(fifo_ws / cats), "--merges", "200", timeout=HANG)
+    run = run_proc("infer-mixture", "gpt2", "--categories", str(fifo_ws / cats), "--merges", "200", timeout=HANG)
     assert_clean_failure(run, "FIFO")
 
 
@@ -235,7 +235,7 @@ def _big_categories(root):
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_mixture_workers_die_with_their_parent(sig, tmp_path):
     cats = _big_categories(tmp_path / "cats")
-    p = subprocess.Popen([*TOK, "-q", "infer-mixture", "gpt2", "-c", str(cats), "--workers", "2",
+    p = subprocess.Popen([*TOK, "-q", "infer-mixture", "gpt2", "--categories", str(cats), "--workers", "2",
                           "--merges", "20000"], env={**os.environ, "TOKFORENSICS_CACHE": str(tmp_path / "c")},
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     kids: list[int] = []
@@ -258,7 +258,7 @@ def test_mixture_workers_die_with_their_parent(sig, tmp_path):
 @MIX_NOT_RUN
 def test_mixture_workers_are_bounded(tmp_path):
     cats = _big_categories(tmp_path / "cats")
-    p = subprocess.Popen([*TOK, "-q", "infer-mixture", "gpt2", "-c", str(cats), "--workers", "16",
+    p = subprocess.Popen([*TOK, "-q", "infer-mixture", "gpt2", "--categories", str(cats), "--workers", "16",
                           "--merges", "2000"], env={**os.environ, "TOKFORENSICS_CACHE": str(tmp_path / "c")},
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     most = 0

@@ -13,11 +13,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
 from ..tokenizer import zoo
+from ..tokenizer.ref import TokenizerRef
 from ..tokenizer.view import Tokenizer
 from .numbers import (
     chunk_boundaries,
@@ -98,13 +100,15 @@ class NumberProbe:
 
 @dataclass(frozen=True)
 class ArithProbeResult:
-    tokenizers: dict[str, NumberProbe]
-    unavailable: dict[str, str]
+    tokenizers: dict[str, NumberProbe]  # by label (tokforensics.tokenizer.ref)
+    warnings: list[str]  # one line per zoo tokenizer that could not be probed here, and why
     seed: int
     samples: int
     max_digits: int
     digit_range: tuple[int, int]
     formats: list[str]
+    refs: list[TokenizerRef] = field(default_factory=list)
+    model: Any = None  # a ModelProbeResult when `tok arith --model` also ran prompted addition
 
 
 # ---------------------------------------------------------------------------------------------- segmentation
@@ -255,6 +259,9 @@ def classify_scheme(patterns: dict[int, list[tuple[int, ...]]], space_joins: flo
 
 
 # ---------------------------------------------------------------------------------------------- probe
+# Random numbers per digit length: the one default sample of every command that reports a number scheme or its
+# consistency (`tok arith`, `tok report`, `tok check`), so they all give the same numbers.
+DEFAULT_SAMPLES = 200
 def _length_stats(n: int, segs: list[Segmentation]) -> LengthStats:
     pats = Counter(s.chunks for s in segs)
     total = len(segs)
@@ -279,7 +286,7 @@ def scheme_name(scheme: str, chunk: int) -> str:
     return {"single": "single-digit", "l2r": f"L2R-{chunk}", "r2l": f"R2L-{chunk}"}.get(scheme, "free BPE")
 
 
-def probe_tokenizer(tok: Tokenizer, *, samples: int = 200, max_digits: int = 20, digit_range: tuple[int, int] = (7, 9),
+def probe_tokenizer(tok: Tokenizer, *, samples: int = DEFAULT_SAMPLES, max_digits: int = 20, digit_range: tuple[int, int] = (7, 9),
                     formats: Sequence[str] = DEFAULT_FORMATS, seed: int = 0) -> NumberProbe:
     """Everything `tok arith T` reports for one tokenizer. Deterministic for a given seed."""
     require_digits(tok)
@@ -343,13 +350,15 @@ def probe_tokenizer(tok: Tokenizer, *, samples: int = 200, max_digits: int = 20,
     )
 
 
-def probe_many(specs: Sequence[str] | None = None, *, samples: int = 200, max_digits: int = 20,
+def probe_many(specs: Sequence[str] | None = None, *, samples: int = DEFAULT_SAMPLES, max_digits: int = 20,
                digit_range: tuple[int, int] = (7, 9), formats: Sequence[str] = DEFAULT_FORMATS, seed: int = 0,
-               progress: Progress | None = None, tokenizers: dict[str, Tokenizer] | None = None) -> ArithProbeResult:
+               progress: Progress | None = None, tokenizers: dict[str, Tokenizer] | None = None,
+               labels: list[str] | None = None) -> ArithProbeResult:
     """Probe several tokenizers (zoo names or paths); with none given, every available zoo tokenizer.
 
     `tokenizers` holds already-loaded tokenizers by spec (for example a model's own), used instead of loading.
     """
+    from ..tokenizer.ref import labelled, load_labelled, ref_of, tokenizer_labels
     from ..tokenizer.view import load_tokenizer
 
     for f in formats:
@@ -360,21 +369,32 @@ def probe_many(specs: Sequence[str] | None = None, *, samples: int = 200, max_di
     whole_zoo = not specs
     if whole_zoo:
         specs, unavailable = zoo.available()
-    out: dict[str, NumberProbe] = {}
-    for i, spec in enumerate(specs):
-        if progress:
-            progress(i, len(specs), str(spec))
+    elif len(set(map(str, specs))) < len(specs):
+        load_labelled([str(s) for s in specs])  # the one error for a tokenizer named twice
+    loaded = []
+    for spec in specs:
         try:
-            tok = (tokenizers or {}).get(str(spec)) or load_tokenizer(spec)
-            name = tok.name if tok.name not in out else f"{tok.name}#{i}"
-            out[name] = probe_tokenizer(tok, samples=samples, max_digits=max_digits, digit_range=digit_range,
-                                        formats=formats, seed=seed)
+            loaded.append((tokenizers or {}).get(str(spec)) or load_tokenizer(spec))
         except InputError as exc:
             if not whole_zoo:  # a tokenizer the user named must work; the zoo sweep reports and goes on
                 raise
             unavailable[str(spec)] = str(exc)
+    loaded = [labelled(t, lab) for t, lab in zip(loaded, tokenizer_labels(loaded, labels), strict=True)]
+    out: dict[str, NumberProbe] = {}
+    for i, tok in enumerate(loaded):
+        if progress:
+            progress(i, len(loaded), tok.name)
+        try:
+            out[tok.name] = probe_tokenizer(tok, samples=samples, max_digits=max_digits, digit_range=digit_range,
+                                            formats=formats, seed=seed)
+        except InputError as exc:
+            if not whole_zoo:
+                raise
+            unavailable[tok.name] = str(exc)
     if not out:
         raise InputError("no tokenizer could be probed: " + "; ".join(f"{k}: {v}" for k, v in unavailable.items()))
     if progress:
         progress(len(specs), len(specs), "done")
-    return ArithProbeResult(out, unavailable, seed, samples, max_digits, tuple(digit_range), list(formats))
+    return ArithProbeResult(out, [f"{k} not available here: {v}" for k, v in unavailable.items()], seed, samples,
+                            max_digits, tuple(digit_range), list(formats), refs=[ref_of(t) for t in loaded
+                                                                                  if t.name in out])

@@ -189,6 +189,7 @@ class StudyResult:
     test_mismatch_share: float
     seconds: float
     note: str
+    html: str | None = None  # the HTML report written beside it (`tok arith study --html`)
 
 
 # ---------------------------------------------------------------------------------------------- statistics

@@ -48,15 +48,14 @@ def _global(
 
 
 def _register() -> None:
-    # Each command group lives in its own module and adds its commands to `app`.
-    from . import tokenizers  # noqa: F401
+    """Each command module owns its `Typer()`; here, and only here, they are added to `tok` (once)."""
+    if getattr(_register, "done", False):
+        return
+    from . import arith, bytes, check, metrics, mixture, report, tokenizers
 
-    for name in ("mixture", "metrics", "arith", "bytes", "check", "report"):
-        try:
-            __import__(f"{__package__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
+    for module in (tokenizers, mixture, metrics, arith, bytes, check, report):
+        app.add_typer(module.app)
+    _register.done = True
 
 
 def hoist_global_flags(args: list[str]) -> list[str]:

@@ -6,15 +6,18 @@ import dataclasses
 from contextlib import contextmanager
 
 import typer
+from rich.markup import escape
 from typer.core import TyperCommand
 from typer.main import get_command
 
 from ..arith.model import ModelProbeResult, probe_model
 from ..arith.numbers import parse_digit_range, parse_int_list
-from ..arith.probe import ArithProbeResult, NumberProbe, probe_many
+from ..arith.probe import DEFAULT_SAMPLES, ArithProbeResult, NumberProbe, probe_many
 from ..errors import UsageError
-from .app import app
-from .render import State, console, emit_json, err_console, table
+from .common import label_option
+from .render import State, console, emit_result, err_console, table
+
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 
 @contextmanager
@@ -67,7 +70,7 @@ def arith_cmd(
                                 "native_sp2, forced_l2r, forced_r2l, <sep>_<l2r|r2l> (sep: comma, space, dot, hash, "
                                 "dollar, underscore). Default: native, comma and space both ways, native_sp1, and "
                                 "forced_l2r/forced_r2l where the tokenizer has multi-digit tokens."),
-    samples: int = typer.Option(200, "--samples", help="Random numbers per digit length (tokenizer probe)."),
+    samples: int = typer.Option(DEFAULT_SAMPLES, "--samples", help="Random numbers per digit length (tokenizer probe)."),
     max_digits: int = typer.Option(20, "--max-digits", help="Chunk patterns for lengths 1..N."),
     batch_size: int = typer.Option(16, "--batch-size", help="Prompts per model batch."),
     shot_sets: int = typer.Option(1, "--shot-sets", help="Few-shot example sets per addend-length pair; problems "
@@ -79,6 +82,7 @@ def arith_cmd(
                                 "machine 1 thread can be several times faster."),
     details: bool = typer.Option(False, "--details", help="Per-length patterns for every tokenizer, and "
                                  "per-problem records in --json output."),
+    label: list[str] = label_option(),
 ) -> None:
     """Number tokenization: scheme, number tokens, chunk patterns, separators; with --model, addition accuracy.
 
@@ -123,7 +127,7 @@ def arith_cmd(
             specs.append(lm.tokenizer.name)
     with _progress("number tokenization") as cb:
         res = probe_many(specs or None, samples=samples, max_digits=max_digits, digit_range=(lo, hi), seed=seed,
-                         progress=cb, tokenizers={lm.tokenizer.name: lm.tokenizer} if lm else None)
+                         progress=cb, tokenizers={lm.tokenizer.name: lm.tokenizer} if lm else None, labels=label)
     mres: ModelProbeResult | None = None
     if lm is not None:
         tp = res.tokenizers.get(lm.tokenizer.name)
@@ -131,13 +135,10 @@ def arith_cmd(
             mres = probe_model(lm, digit_range=(lo, hi), shots=shot_list, problems=problems, seed=seed,
                                formats=fmt_list, batch_size=batch_size, shot_sets=shot_sets, bos=bos,
                                scheme=(tp.scheme, tp.scheme_label) if tp else None, progress=cb)
+    if mres is not None:
+        res = dataclasses.replace(res, model=mres if details else dataclasses.replace(mres, records=[]))
     if State.json:
-        out: dict = {"tokenizers": res.tokenizers, "unavailable": res.unavailable,
-                     "settings": {"seed": seed, "samples": samples, "max_digits": max_digits,
-                                  "digit_range": [lo, hi]}}
-        if mres is not None:
-            out["model"] = mres if details else dataclasses.replace(mres, records=[])
-        emit_json(out)
+        emit_result(res)
         return
     _render_tokenizers(res, details)
     if mres is not None:
@@ -213,8 +214,8 @@ def _render_tokenizers(res: ArithProbeResult, details: bool) -> None:
                  "of those strings encode as one token; longest: digits in the longest number token. "
                  f"Seeded random numbers (seed {res.seed}, {res.samples} per length)."),
     )))
-    if res.unavailable:
-        console.print("[dim]not available here: " + ", ".join(res.unavailable) + "[/]", highlight=False)
+    for w in res.warnings:
+        console.print(f"[dim]{escape(w)}[/]", highlight=False)
 
     if len(probes) == 1 or details:
         for name, p in probes.items():

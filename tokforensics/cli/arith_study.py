@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from ..arith.study import PRESETS, StudyResult, configure, preset, run_study
 from ..errors import UsageError
-from .render import State, console, emit_json, err_console, table
+from .render import State, console, emit_result, err_console, table
 
 study_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -67,7 +67,7 @@ def study_cmd(
         written = write_study_html(html, res)
     if State.json:
         out = res if details else _brief(res)
-        emit_json({"study": out, "schemes": out.schemes, "html": str(html) if written else None})
+        emit_result(dataclasses.replace(out, html=str(html) if written else None))
         return
     _render(res)
     if written:

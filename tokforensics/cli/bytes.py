@@ -9,8 +9,9 @@ import typer
 
 from ..corpus.textio import read_input_bytes
 from ..errors import InputError, UsageError
-from .app import app
-from .render import State, console, emit_json, err_console, table
+from .render import State, console, emit_result, err_console, table
+
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 bytes_app = typer.Typer(help="Exact byte-level probabilities from a token-level model (prompts may end mid-token).",
                         no_args_is_help=True)
@@ -69,8 +70,13 @@ def next_cmd(
         raise InputError("the prompt is empty: give some text")
     res = next_bytes(_engine(model, device), text, k=top)
     if State.json:
-        emit_json(res)
+        emit_result(res)
         return
+    render_next(res)
+
+
+def render_next(res) -> None:
+    """The table of `tok bytes next` for a NextResult (or the same fields read back from its JSON)."""
     rows = []
     for i in range(max(len(res.byte_level), len(res.naive))):
         a = res.byte_level[i] if i < len(res.byte_level) else None
@@ -88,31 +94,43 @@ def next_cmd(
 
 @bytes_app.command("score")
 def score_cmd(
-    text_file: Path = typer.Option(..., "--text", help="UTF-8 text file to score."),
+    text: str = typer.Argument(None, help="The text to score (or --file)."),
+    file: Path = typer.Option(None, "--file", help="Score a UTF-8 file instead."),
     model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-    eos: bool = typer.Option(False, "--eos", help="Score the file as a whole text (end of text included)."),
+    eos: bool = typer.Option(False, "--eos", help="Score it as a whole text (end of text included)."),
     device: str = typer.Option(None, help="cuda or cpu (default: CUDA when available)."),
 ) -> None:
     """Exact byte-level log-probability and bits per byte of a text, beside the token-level figure."""
     from ..bytelevel.compare import score
 
-    data = _read(text_file)
-    if not data:
-        raise InputError(f"{text_file}: the file is empty")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{text_file}: not valid UTF-8 (byte {exc.start}: {exc.reason})") from None
-    res = score(_engine(model, device), data, source=str(text_file), end_of_text=eos)
+    if file is not None and text is not None:
+        raise UsageError("give the text as an argument or with --file, not both")
+    if file is None and text is None:
+        raise UsageError("give the text to score as an argument, or --file PATH")
+    if file is not None:
+        data = _read(file)
+        if not data:
+            raise InputError(f"{file}: the file is empty")
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{file}: not valid UTF-8 (byte {exc.start}: {exc.reason})") from None
+        source, shown = str(file), file.name
+    else:
+        data = text.encode("utf-8")
+        if not data:
+            raise InputError("the text is empty: give some text")
+        source, shown = "argument", _esc(text if len(text) <= 24 else text[:23] + "…")
+    res = score(_engine(model, device), data, source=source, end_of_text=eos)
     if State.json:
-        emit_json(res)
+        emit_result(res)
         return
     rows = [
         ["byte level (exact, all tokenizations)", res.byte_logprob, res.byte_bits_per_byte],
         ["token level (canonical tokens only)", res.token_logprob, res.token_bits_per_byte],
     ]
     console.print(table(
-        f"tok bytes score — {res.model} — {text_file.name}", [("figure", "left"), ("log P (nats)", "right"),
+        f"tok bytes score — {res.model} — {shown}", [("figure", "left"), ("log P (nats)", "right"),
                                                              ("bits per byte", "right")], rows,
         caption=(f"{res.n_bytes:,} bytes, {res.n_tokens:,} tokens; byte level gains {res.gain_bits:.3f} bits; "
                  f"{'whole text (end of text scored)' if res.end_of_text else 'as a prefix'}; "
@@ -139,7 +157,7 @@ def complete_cmd(
     res = complete(_engine(model, device), text, max_bytes=max_bytes, seed=seed,
                    stop=stop.encode("utf-8") if stop else None)
     if State.json:
-        emit_json(res)
+        emit_result(res)
         return
     mode = "greedy" if seed is None else f"sampled, seed {seed}"
     rows = [[f"byte level ({mode})", _esc(res.byte_level) + (" ⏎end" if res.byte_level_ended else "")],
@@ -174,7 +192,7 @@ def ensemble_cmd(
     engines = [_engine(m, device) for m in models]
     res = ensemble(engines, text, weights=list(weight or []), k=top, max_bytes=max_bytes, seed=seed)
     if State.json:
-        emit_json(res)
+        emit_result(res)
         return
     cols = [("#", "right")]
     for name, w in zip(res.models, res.weights, strict=True):

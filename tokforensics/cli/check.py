@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -17,14 +18,16 @@ from ..policy.baseline import build_golden, write_golden
 from ..policy.config import DEFAULT_GOLDEN, POLICY_FILE, Policy, load_policy
 from ..policy.init import starter_policy
 from ..policy.junit import write_junit
+from ..policy.results import BaselineResult, InitResult, check_report
 from ..policy.rules import CheckResult, run_check
 from ..report.measure import PolicyMeasurer
+from ..tokenizer.ref import ref_of
 from ..tokenizer.view import load_tokenizer
-from .app import app
-from .render import State, console, emit_json, err_console, fmt, table
+from .render import State, console, emit_result, err_console, fmt, table, token_line
+
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 WINDOW = (4, 10)  # tokens shown before and after the first difference
-PALETTE = ["on #3b4261", "on #4b3b61", "on #3b614b", "on #61503b", "on #613b45", "on #3b5a61"]
 
 
 def _status(msg: str):
@@ -33,12 +36,13 @@ def _status(msg: str):
 
 @app.command("check")
 def check_cmd(
+    tokenizer: str = typer.Argument(None, help="Tokenizer (zoo name or path): with --init, the one to measure; "
+                                    "otherwise it replaces the policy's tokenizer for this check."),
     config: Path = typer.Option(None, "--config", "-c", help="Policy file (default: tokforensics.toml, or the "
                                 "tool.tokforensics table of pyproject.toml, here or in a parent folder)."),
     junit: Path = typer.Option(None, "--junit", help="Also write JUnit XML for CI test reports to this file."),
     init: bool = typer.Option(False, "--init", help="Write a starter policy (and golden file) measured from the "
                               "current tokenizer, then exit."),
-    tokenizer: str = typer.Option(None, "--tokenizer", "-t", help="With --init: the tokenizer (zoo name or path)."),
     margin: float = typer.Option(0.05, "--margin", help="With --init: slack added to measured ratios (0.05 = 5%)."),
     force: bool = typer.Option(False, "--force", help="With --init: overwrite an existing policy file."),
 ) -> None:
@@ -48,18 +52,20 @@ def check_cmd(
             raise UsageError("--junit goes with a check, not with --init")
         _init(config, tokenizer, margin, force)
         return
-    if tokenizer is not None:
-        raise UsageError("--tokenizer goes with --init; `tok check` reads the tokenizer from the policy")
     if margin != 0.05 or force:
         raise UsageError("--margin and --force go with --init")
     if junit is not None:
         check_destination(junit, "--junit", create_parents=True)
     policy = load_policy(Path.cwd(), config)
+    if tokenizer is not None:
+        policy = dataclasses.replace(policy, tokenizer=tokenizer)
     t0 = time.perf_counter()
     with _status(f"loading {policy.tokenizer}"):
         try:
             tok = load_tokenizer(policy.tokenizer)
         except InputError as exc:
+            if tokenizer is not None:
+                raise
             raise InputError(f"{policy.path}: tokenizer: {exc}") from None
     measurer = PolicyMeasurer(tok, policy.texts)
     with _status("checking") as st:
@@ -69,16 +75,11 @@ def check_cmd(
     if junit is not None:
         write_junit(junit, res, elapsed)
     if State.json:
-        emit_json({"passed": res.passed, "n_failed": res.n_failed, **_jsonable(res),
-                   "junit": str(junit) if junit else None})
+        emit_result(check_report(res, ref_of(tok), str(junit) if junit else None, {"total": elapsed}))
     else:
         _render(res, elapsed, junit)
     if not res.passed:
         raise typer.Exit(1)
-
-
-def _jsonable(res: CheckResult) -> dict:
-    return {"policy": res.policy, "tokenizer": res.tokenizer, "results": res.results, "notes": res.notes}
 
 
 def _render(res: CheckResult, elapsed: float, junit: Path | None) -> None:
@@ -134,12 +135,9 @@ def _clip(s: str, n: int) -> str:
 
 
 def _pieces_line(label: str, pieces: list[str], first_diff: int, lo: int, hi: int) -> Text:
-    """Tokens lo..hi as coloured blocks; the first differing one underlined."""
+    """Tokens lo..hi with visible boundaries (render.token_line); the first differing one underlined."""
     line = Text(label + " " + ("… " if lo else ""))
-    for k in range(lo, hi):
-        shown = pieces[k].replace("\n", "↵").replace("\t", "→").replace("\r", "␍")
-        style = PALETTE[k % len(PALETTE)] + (" bold underline" if k == first_diff else "")
-        line.append(shown, style=style)
+    line.append_text(token_line(pieces[lo:hi], start=lo, mark=first_diff))
     if hi < len(pieces):
         line.append(" …")
     return line
@@ -147,7 +145,7 @@ def _pieces_line(label: str, pieces: list[str], first_diff: int, lo: int, hi: in
 
 def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> None:
     if spec is None:
-        raise UsageError("--init needs --tokenizer NAME (a zoo name such as gpt4, or a path)")
+        raise UsageError("--init needs the tokenizer: `tok check --init T` (a zoo name such as gpt4, or a path)")
     if not 0 <= margin < 10:
         raise UsageError(f"--margin {margin}: give a fraction between 0 and 10 (0.05 = 5%)")
     path = config or Path(POLICY_FILE)
@@ -168,7 +166,7 @@ def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> 
         write_golden(golden, build_golden(tok, probe_set()))
         wrote_golden = True
     if State.json:
-        emit_json({"policy": str(path), "golden": str(golden), "wrote_golden": wrote_golden, "skipped": skipped})
+        emit_result(InitResult(str(path), str(golden), wrote_golden, ref_of(tok), list(skipped)))
         return
     console.print(f"wrote starter policy {escape(str(path))} for {escape(tok.name)} (margin {margin:.0%})")
     if wrote_golden:
@@ -181,10 +179,9 @@ def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> 
 
 @app.command("baseline")
 def baseline_cmd(
+    tokenizer: str = typer.Argument(None, help="Tokenizer (zoo name or path); default: the policy's."),
     config: Path = typer.Option(None, "--config", "-c", help="Policy file (gives the tokenizer, texts and golden "
                                 "path); default: the policy found from here."),
-    tokenizer: str = typer.Option(None, "--tokenizer", "-t", help="Tokenizer (zoo name or path); overrides "
-                                  "the policy's."),
     texts: list[Path] = typer.Option(None, "--texts", help="Extra probe texts (.txt one per line, or .jsonl); "
                                      "adds to the policy's `texts`. Repeatable."),
     out: Path = typer.Option(None, "-o", "--out", help="Golden file to write (default: the policy's, else "
@@ -205,8 +202,7 @@ def baseline_cmd(
     write_golden(dest, g)
     n_tokens = sum(len(ids) for _, ids in g.probes)
     if State.json:
-        emit_json({"path": str(dest), "tokenizer": g.tokenizer, "probe_set_sha256": g.probe_set_sha256,
-                   "n_probes": len(g.probes), "n_tokens": n_tokens})
+        emit_result(BaselineResult(str(dest), ref_of(tok), g.probe_set_sha256, len(g.probes), n_tokens))
         return
     console.print(f"wrote {len(g.probes)} probe texts ({n_tokens:,} tokens) of {escape(tok.name)} "
                   f"(sha256 {tok.sha256[:12]}…) to {escape(str(dest))}; commit it")

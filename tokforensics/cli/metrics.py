@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 import typer
+from rich.text import Text
 
 from ..errors import UsageError
 from ..metrics.corpus import DEFAULT_ALPHA
 from ..metrics.premium import DEFAULT_BOOTSTRAP, DEFAULT_SEED, PremiumResult
-from ..metrics.run import MetricsReport, metrics_document, run_compare, run_metrics
+from ..metrics.run import MetricsReport, run_compare, run_metrics
 from ..metrics.vocab import CATEGORIES
-from .app import app
-from .render import State, console, emit_json, err_console, table
+from ..progress import stage_only
+from .common import label_option, ref_option, split_codes, status
+from .render import State, console, emit_result, table
+
+app = typer.Typer()
 
 MANY_LANGS = 6
 MAX_SHARE_COLS = 8
-
-
-def _status(msg: str):
-    return nullcontext() if State.quiet or State.json else err_console.status(msg)
-
-
-def _cb(st):
-    return (lambda what: st.update(what)) if st is not None else None
 
 
 def _pct(x: float | None) -> float | None:
@@ -33,19 +27,28 @@ def _pct(x: float | None) -> float | None:
 @app.command("metrics")
 def metrics_cmd(
     tokenizers: list[str] = typer.Argument(..., help="Zoo names or paths (tokenizer.json, .model, .tiktoken, GGUF...)."),
-    lang: str = typer.Option(None, "--lang", "-l", help="Language code (tr, tur, en, pt-BR...). Default corpus: its "
-                             "UDHR text (plus the shipped Turkish evaluation text for tr). Default: en."),
-    corpus: str = typer.Option(None, "--corpus", "-c", help="A UTF-8 text file or folder to measure on instead."),
+    langs: str = typer.Option(None, "--langs", help="Language code (tr, tur, en, pt-BR...); one per run. Default "
+                              "corpus: its UDHR text (plus the shipped Turkish evaluation text for tr). Default: en."),
+    lang: str = typer.Option(None, "--lang", hidden=True, help="Old spelling of --langs."),
+    corpus: str = typer.Option(None, "--corpus", help="A UTF-8 text file or folder to measure on instead."),
     alpha: float = typer.Option(DEFAULT_ALPHA, "--alpha", max=1000.0, help="Rényi order for the Rényi efficiency (> 0)."),
     top: int = typer.Option(10, "--top", max=10_000, help="How many most-split words to list per tokenizer."),
+    label: list[str] = label_option(),
 ) -> None:
     """Every metric for each tokenizer, side by side: vocabulary, reachability, corpus efficiency, round trip, %LANG/%Pure."""
     if top < 0:
         raise UsageError(f"--top must be >= 0 (got {top})")
-    with _status("measuring") as st:
-        rep = run_metrics(tokenizers, language=lang, corpus_path=corpus, alpha=alpha, top=top, progress=_cb(st))
+    if langs is not None and lang is not None:
+        raise UsageError("give --langs once (--lang is its old spelling)")
+    codes = split_codes(langs) if langs is not None else [lang] if lang is not None else None
+    if codes is not None and len(codes) > 1:
+        raise UsageError(f"--langs {','.join(codes)}: tok metrics measures one language per run; give one code "
+                         "(tok compare takes several)")
+    with status("measuring") as st:
+        rep = run_metrics(tokenizers, language=codes[0] if codes else None, corpus_path=corpus, alpha=alpha, top=top,
+                          progress=stage_only(st), labels=label)
     if State.json:
-        emit_json(metrics_document(rep))
+        emit_result(rep)
         return
     _render_metrics(rep)
 
@@ -149,7 +152,7 @@ def _render_metrics(rep: MetricsReport) -> None:
           for n in names if T[n].corpus.most_split]
     if ms:
         console.print(table("Words split into the most tokens", [("tokenizer", "left"), ("word (tokens: pieces)", "left")], ms))
-    for note in [*rep.notes, *rep.events]:
+    for note in [*rep.warnings, *rep.events]:
         console.print(f"[dim]note: {note}[/]", highlight=False)
 
 
@@ -183,36 +186,30 @@ def _shares_table(title: str, names: list[str], counts: dict[str, dict[str, floa
 def compare_cmd(
     tokenizers: list[str] = typer.Argument(None, help="Zoo names or paths. None: every zoo tokenizer available here."),
     langs: str = typer.Option(..., "--langs", help="Comma-separated language codes (tr,en,de), or 'all'."),
-    ref: str = typer.Option("en", "--ref", help="Reference language of the premiums."),
+    ref: str = ref_option(),
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Seed of the bootstrap resamples."),
     bootstrap: int = typer.Option(DEFAULT_BOOTSTRAP, "--bootstrap", min=1, max=100_000,
                                   help="Number of bootstrap resamples (1..100,000)."),
+    label: list[str] = label_option(),
 ) -> None:
     """Token premiums, parity and fairness Gini across languages on the shipped parallel corpus (UDHR)."""
-    codes = [c.strip() for c in langs.split(",") if c.strip()]
-    if not codes:
-        raise UsageError("--langs is empty; give codes such as tr,en or 'all'")
-    with _status("comparing") as st:
-        res = run_compare(list(tokenizers or []), codes, ref=ref, seed=seed, n_boot=bootstrap, progress=_cb(st))
-    order = sorted(res.tokenizers, key=lambda n: (res.mean_premium[n] is None, res.mean_premium[n] or 0.0, n))
+    codes = split_codes(langs)
+    with status("comparing") as st:
+        res = run_compare(list(tokenizers or []), codes, ref=ref, seed=seed, n_boot=bootstrap,
+                          progress=stage_only(st), labels=label)
     if State.json:
-        emit_json({"ref": res.ref, "languages": res.languages, "premium": {n: res.premium[n] for n in order},
-                   "interval": {n: res.interval[n] for n in order}, "parity": {n: res.parity[n] for n in order},
-                   "tokens": {n: res.tokens[n] for n in order}, "gini": {n: res.gini[n] for n in order},
-                   "mean_premium": {n: res.mean_premium[n] for n in order}, "masked": res.masked,
-                   "unknown_char_rate": res.unknown_char_rate, "byte_premium": res.byte_premium,
-                   "bytes": res.bytes, "characters": res.characters, "names": res.names, "order": order,
-                   "corpus": {"name": res.corpus, "source": res.source, "segments": res.segments},
-                   "seed": res.seed, "bootstrap": res.bootstrap, "skipped": res.skipped,
-                   "definitions": res.definitions})
+        emit_result(res)
         return
-    _render_compare(res, order)
+    _render_compare(res, res.order)
 
 
 def _render_compare(res: PremiumResult, order: list[str]) -> None:
     ref_name = res.names.get(res.ref, res.ref)
     others = [c for c in res.languages if c != res.ref] or list(res.languages)
-    console.print(f"[bold]corpus[/] {res.corpus}: {res.segments} aligned segments per language; {res.source}. "
+    seg = set(res.segments_by_language.values())
+    segs = (f"{res.segments} aligned segments per language" if seg == {res.segments} else
+            f"{min(seg)}–{max(seg)} segments per language (those it shares with the reference)")
+    console.print(f"[bold]corpus[/] {res.corpus}: {segs}; {res.source}. "
                   f"Reference: {ref_name} ({res.ref}), {res.bytes[res.ref]:,} bytes. Bootstrap: {res.bootstrap} "
                   f"paired resamples, seed {res.seed}.", highlight=False)
     if len(others) <= MANY_LANGS:
@@ -259,5 +256,5 @@ def _render_compare(res: PremiumResult, order: list[str]) -> None:
         if res.masked[n]:
             console.print(f"[bold]{n}[/]: masked " + "; ".join(f"{c} ({why})" for c, why in list(res.masked[n].items())[:6])
                           + (f" and {len(res.masked[n]) - 6} more" if len(res.masked[n]) > 6 else ""), highlight=False)
-    for name, why in res.skipped.items():
-        console.print(f"[dim]skipped {name}: {why}[/]", highlight=False)
+    for w in res.warnings:
+        console.print(Text(w, style="dim"))

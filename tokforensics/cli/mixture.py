@@ -22,11 +22,12 @@ from rich.text import Text
 from ..errors import UsageError
 from ..mixture.executor import LocalPoolExecutor, SerialExecutor, dask_executor
 from ..mixture.infer import infer_mixture
-from ..mixture.settings import DEFAULT_ESTIMATOR, ESTIMATORS, MixtureSettings
+from ..mixture.settings import DEFAULT_ESTIMATOR, DEFAULT_LP_ROUNDS, ESTIMATORS, MixtureSettings
 from ..outputs import check_destination, write_output
 from ..tokenizer.view import load_tokenizer
-from .app import app
-from .render import State, console, emit_json, err_console, table, to_jsonable
+from .render import State, console, emit_result, err_console, table, to_jsonable
+
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 experiment_app = typer.Typer(help="Controlled experiments that validate the methods.", no_args_is_help=True)
 app.add_typer(experiment_app, name="experiment")
@@ -54,7 +55,7 @@ class _Amount(ProgressColumn):
 # The default LP budget: deterministic across machines. The exact optimum (--lp-rounds 0) of the 30,000-merge
 # problem on the default pack is not reachable in minutes yet (docs/mixture.md), so the default is labelled
 # APPROXIMATE wherever it is shown.
-DEFAULT_ROUNDS = 8
+DEFAULT_ROUNDS = DEFAULT_LP_ROUNDS
 
 
 class _Bars:
@@ -112,8 +113,8 @@ def _fmt_share(c) -> str:
 @app.command("infer-mixture")
 def infer_mixture_cmd(
     tokenizer: str = typer.Argument(..., help="BPE tokenizer: zoo name or path."),
-    categories: str = typer.Option("default", "--categories", "-c", help="Category pack name or a directory."),
-    merges: int = typer.Option(None, "--merges", "-m", show_default="the smaller of 30,000 and all merges",
+    categories: str = typer.Option("default", "--categories", help="Category pack name or a directory."),
+    merges: int = typer.Option(None, "--merges", show_default="the smaller of 30,000 and all merges",
                                help="Solve over the first N merges (the paper: 30,000)."),
     skip: int = typer.Option(0, "--skip", help="Constrain only merges after the first M (extension analysis)."),
     estimator: str = typer.Option(DEFAULT_ESTIMATOR, "--estimator",
@@ -173,12 +174,16 @@ def infer_mixture_cmd(
         finally:
             if hasattr(executor, "close"):
                 executor.close()
-    payload = to_jsonable(res)
     if out is not None:
-        write_output(out, json.dumps(payload, ensure_ascii=False, indent=1) + "\n", "--out")
+        write_output(out, json.dumps(to_jsonable(res), ensure_ascii=False, indent=1) + "\n", "--out")
     if State.json:
-        emit_json(payload)
+        emit_result(res)
         return
+    render_mixture(res, top)
+
+
+def render_mixture(res, top: int = 25) -> None:
+    """The tables of `tok infer-mixture` for a MixtureResult (or the same fields read back from its JSON)."""
     d = res.diagnostics
     rows = [[c.name, c.group.replace("_", "-"), c.script, _fmt_share(c), c.sample_bytes] for c in res.categories
             if c.share >= 0.0005][:top]
@@ -219,8 +224,15 @@ def infer_mixture_cmd(
         b = res.bootstrap
         console.print(f"Intervals: {b.level:.0%} {b.method}, {b.replicates} replicates, seed {b.seed}.",
                       highlight=False)
-    console.print("time: " + ", ".join(f"{k} {v:.1f}s" if isinstance(v, float) else f"{k} {v}"
-                                       for k, v in res.timing.items()), highlight=False)
+    console.print(timing_line(res.timing), highlight=False)
+
+
+def timing_line(timing: dict) -> str:
+    """`time: load 1.5s, ...`; a result served from the cache says so, and that the times are the first run's."""
+    spent = ", ".join(f"{k} {v:.1f}s" for k, v in timing.items() if isinstance(v, int | float) and not isinstance(v, bool))
+    if timing.get("cached_result"):
+        return f"time: served from the cache; the run that computed it took {spent}"
+    return f"time: {spent}"
 
 
 @experiment_app.command("mixture")
@@ -241,7 +253,7 @@ def experiment_mixture_cmd(
         res = run_experiment(domain, n=n, trials=trials, seed=seed, merges=merges, train_bytes=train_bytes,
                              estimator=estimator, lp_rounds=lp_rounds or None, progress=bars)
     if State.json:
-        emit_json(res)
+        emit_result(res)
         return
     console.print(table(
         f"Controlled mixture experiment: {domain}, n={n}, {trials} trials, {merges} merges",

@@ -71,6 +71,14 @@ def emit_json(payload: Any) -> None:
     sys.stdout.write(text + "\n")
 
 
+def emit_result(result: Any) -> None:
+    """The one way a command prints --json: its frozen result dataclass, every field, as one JSON document."""
+    if not (dataclasses.is_dataclass(result) and not isinstance(result, type)):
+        raise TypeError(f"emit_result takes a result dataclass, not {type(result).__name__}")
+    # a result whose JSON separates run-to-run fields (timing, cache state) gives its document itself
+    emit_json(result.document() if callable(getattr(result, "document", None)) else result)
+
+
 def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[Any]], caption: str | None = None,
           highlight: dict[int, str] | None = None) -> Table:
     """A rich table. columns: (header, justify). highlight: column index -> 'max' | 'min' (best value in bold green)."""
@@ -91,6 +99,38 @@ def table(title: str | None, columns: list[tuple[str, str]], rows: list[list[Any
             cells.append(text)
         t.add_row(*cells)
     return t
+
+
+# Two backgrounds that stay apart at every colour depth (16, 256 and true colour): `tok encode` and `tok check`
+# alternate them, so neighbouring tokens never share a colour.
+TOKEN_STYLES = ("black on cyan", "black on yellow")
+SEPARATOR = "|"
+
+
+def shown_piece(piece: str) -> str:
+    """A token's text as shown inline: newline, tab and carriage return made visible."""
+    return piece.replace("\n", "↵").replace("\t", "→").replace("\r", "␍")
+
+
+def colour_on(c: Console | None = None) -> bool:
+    c = c or console
+    return c.color_system is not None and not c.no_color
+
+
+def token_line(pieces: list[str], start: int = 0, mark: int | None = None, c: Console | None = None):
+    """Tokens side by side with visible boundaries: alternating backgrounds where the terminal shows colour,
+    else a `|` between tokens (NO_COLOR, a pipe, TERM=dumb). `mark`: the index of a token to underline."""
+    from rich.text import Text
+
+    line = Text()
+    colour = colour_on(c)
+    for k, p in enumerate(pieces, start):
+        shown = shown_piece(p)
+        style = (TOKEN_STYLES[k % 2] if colour else "") + (" bold underline" if k == mark else "")
+        if not colour and k > start:
+            line.append(SEPARATOR, style="dim")
+        line.append(shown, style=style.strip() or None)
+    return line
 
 
 def fmt(v: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+import time
 from pathlib import Path
 
 import typer
@@ -11,11 +11,13 @@ from rich.markup import escape
 from ..corpus.probes import Probe, load_user_texts
 from ..errors import UsageError
 from ..outputs import check_destination
-from ..report.collect import LIVE_BUDGET, check_languages, collect_report
+from ..report.collect import LIVE_BUDGET, check_languages, collect_report, report_result
 from ..report.html import write_report
-from ..tokenizer.view import load_tokenizer
-from .app import app
-from .render import State, console, emit_json, err_console
+from ..tokenizer.ref import load_labelled
+from .common import label_option, ref_option, status
+from .render import State, console, emit_result
+
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 
 @app.command("report")
@@ -29,12 +31,13 @@ def report_cmd(
                                      "Repeatable."),
     langs: str = typer.Option("all", "--langs", help="Premium languages, comma-separated codes (tr,de,...), "
                               "or 'all' languages of the shipped parallel corpus."),
-    ref: str = typer.Option("eng", "--ref", help="Reference language of the premiums."),
+    ref: str = ref_option(),
     live: bool = typer.Option(True, "--live/--no-live", help="Embed in-page encoders for tiktoken-style "
                               "tokenizers so pasted text can be tokenized (adds their vocabularies to the file)."),
     budget_mb: float = typer.Option(LIVE_BUDGET / 1e6, "--live-budget", max=10_000.0, help="Most megabytes of embedded "
                                     "vocabularies; tokenizers past it are shown with precomputed examples only."),
     title: str = typer.Option(None, "--title", help="Report title."),
+    label: list[str] = label_option(),
 ) -> None:
     """Overview, vocabulary, premiums, numbers, reachability, round trip, mixture and a token viewer."""
     if out.suffix.lower() not in (".html", ".htm"):
@@ -49,29 +52,23 @@ def report_cmd(
     check_destination(out, "-o", create_parents=True)
     languages = None if langs.strip().lower() == "all" else [x.strip() for x in langs.split(",") if x.strip()]
     check_languages(languages, ref)
-    seen: set[str] = set()
-    toks = []
-    for spec in tokenizers:
-        tok = load_tokenizer(spec)
-        if tok.name in seen:
-            raise UsageError(f"tokenizer '{tok.name}' is named twice")
-        seen.add(tok.name)
-        toks.append(tok)
-    status = nullcontext() if State.quiet or State.json else err_console.status("collecting")
-    with status as st:
-        data = collect_report(toks, mixture=mixture, extra_texts=extra, languages=languages, reference=ref, live=live, budget=int(budget_mb * 1e6),
-                              title=title, progress=(lambda s: st.update(f"measuring {s}")) if st else None)
+    t0 = time.perf_counter()
+    with status("loading tokenizers") as st:
+        toks = load_labelled(list(tokenizers), label, progress=st)
+    t1 = time.perf_counter()
+    with status("collecting") as st:
+        data = collect_report(toks, mixture=mixture, extra_texts=extra, languages=languages, reference=ref, live=live,
+                              budget=int(budget_mb * 1e6), title=title,
+                              progress=lambda s: st(f"measuring {s}", 0, 0))
+    t2 = time.perf_counter()
     size = write_report(out, data)
-    missing = {k: s.reason for k, s in data.sections.items() if s is not None and not s.available}
-    live_names = [t["name"] for t in data.viewer["tokenizers"] if t["live"]]
+    res = report_result(str(out), size, toks, data, {"load": t1 - t0, "collect": t2 - t1,
+                                                      "write": time.perf_counter() - t2})
     if State.json:
-        emit_json({"path": str(out), "bytes": size, "tokenizers": [t.name for t in toks],
-                   "sections": {k: (s is not None and s.available) for k, s in data.sections.items()},
-                   "unavailable": missing, "live_encoders": live_names,
-                   "examples": len(data.viewer["examples"])})
+        emit_result(res)
         return
     console.print(f"wrote {escape(str(out))} ({size / 1e6:.1f} MB): {len(toks)} tokenizers, "
-                  f"{len(data.viewer['examples'])} viewer examples, live in-page encoders: "
-                  f"{escape(', '.join(live_names)) or 'none'}")
-    for k, why in missing.items():
-        console.print(f"[yellow]section {k} not available:[/] {escape(why)}")
+                  f"{res.examples} viewer examples, live in-page encoders: "
+                  f"{escape(', '.join(res.live_encoders)) or 'none'}")
+    for w in res.warnings:
+        console.print(f"[yellow]{escape(w)}[/]")

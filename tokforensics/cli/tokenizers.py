@@ -9,28 +9,31 @@ from rich.text import Text
 
 from ..errors import InputError
 from ..outputs import check_destination, write_output
-from ..tokenizer.catalog import list_zoo
 from ..tokenizer.inspect import inspect_tokenizer
+from ..tokenizer.ref import ref_of
+from ..tokenizer.results import ExportResult, encode_text, zoo_listing
 from ..tokenizer.view import load_tokenizer
-from .app import app
-from .render import State, console, emit_json, table
+from .common import status
+from .render import State, console, emit_result, table, token_line
 
-PALETTE = ["on #3b4261", "on #4b3b61", "on #3b614b", "on #61503b", "on #613b45", "on #3b5a61"]
+app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 
 @app.command("tokenizers")
 def tokenizers_cmd() -> None:
-    """List the tokenizer zoo: what each name is, its size, source, licence and whether it is available."""
-    rows = list_zoo()
+    """List the tokenizer zoo: what each name is, its size, source, license and whether it is available."""
+    # the first use loads every zoo tokenizer once to count its vocabulary and merges (cached afterwards)
+    with status("reading the tokenizer zoo (the first time, each tokenizer is loaded once)") as st:
+        res = zoo_listing(progress=lambda i, n, name: st(name, i, n))
     if State.json:
-        emit_json({"tokenizers": rows})
+        emit_result(res)
         return
     console.print(table(
         "Tokenizer zoo",
         [("name", "left"), ("family", "left"), ("algorithm", "left"), ("vocab", "right"), ("merges", "right"),
-         ("source", "left"), ("licence", "left"), ("available", "left")],
+         ("source", "left"), ("license", "left"), ("available", "left")],
         [[r.name, r.family, r.algorithm, r.vocab_size, r.merges, r.source, r.license,
-          "yes" if r.available else f"no: {r.reason}"] for r in rows],
+          "yes" if r.available else f"no: {r.reason}"] for r in res.tokenizers],
         caption="Shipped files are checked against data/tokenizers/MANIFEST.json at load.",
     ))
 
@@ -39,16 +42,17 @@ def tokenizers_cmd() -> None:
 def inspect_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path."),
                 pattern: str = typer.Option(None, help="Pretokenizer regex for a bare .tiktoken file.")) -> None:
     """Type, vocabulary, merges, normalizer, pretokenizer, special tokens and how numbers split."""
-    tok = load_tokenizer(tokenizer, pattern)
-    res = inspect_tokenizer(tok)
+    with status(f"loading {tokenizer}"):
+        tok = load_tokenizer(tokenizer, pattern)
+        res = inspect_tokenizer(tok)
     if State.json:
-        emit_json(res)
+        emit_result(res)
         return
     i = res.info
     specials = ", ".join(list(i.specials)[:8]) + (f" … (+{len(i.specials) - 8})" if len(i.specials) > 8 else "")
     rows = [
         ["name", i.name], ["source", i.source], ["format", i.format], ["algorithm", i.algorithm],
-        ["vocab size (id space)", f"{i.vocab_size:,}"], ["merges", f"{i.n_merges:,}" if i.n_merges is not None else "–"],
+        ["vocab size (id space)", f"{i.vocab_size:,}"], ["merges", f"{i.merges:,}" if i.merges is not None else "–"],
         ["byte-level", "yes" if i.byte_level else "no"], ["byte fallback", "yes" if i.byte_fallback else "no"],
         ["normalizer", i.normalizer], ["pretokenizer", i.pretokenizer],
         ["special tokens", f"{res.n_special}: {specials}"], ["added tokens", str(res.n_added)],
@@ -63,24 +67,17 @@ def inspect_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path."),
 def encode_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path."),
                text: str = typer.Argument(..., help="Text to encode."),
                ids_only: bool = typer.Option(False, "--ids", help="Print only the ids.")) -> None:
-    """Show token boundaries (coloured) and ids."""
-    tok = load_tokenizer(tokenizer)
-    ids = tok.encode(text)
-    pieces = [tok.token_bytes[i] for i in ids]
+    """Show token boundaries (alternating colours; a | between tokens without colour) and ids."""
+    res = encode_text(load_tokenizer(tokenizer), text)
     if State.json:
-        emit_json({"tokenizer": tok.name, "n_tokens": len(ids), "ids": ids,
-                   "pieces": [p.decode("utf-8", "backslashreplace") for p in pieces]})
+        emit_result(res)
         return
     if ids_only:
-        console.print(" ".join(map(str, ids)))
+        console.print(" ".join(map(str, res.ids)))
         return
-    line = Text()
-    for k, p in enumerate(pieces):
-        shown = p.decode("utf-8", "backslashreplace").replace("\n", "↵").replace("\t", "→")
-        line.append(shown, style=PALETTE[k % len(PALETTE)])
-    console.print(line)
-    console.print(Text(" ".join(str(i) for i in ids), style="dim"))
-    console.print(f"{len(ids)} tokens, {len(text.encode('utf-8'))} bytes, {len(text.encode('utf-8')) / max(1, len(ids)):.2f} bytes/token")
+    console.print(token_line(res.pieces), soft_wrap=True)
+    console.print(Text(" ".join(str(i) for i in res.ids), style="dim"))
+    console.print(f"{res.n_tokens} tokens, {res.n_bytes} bytes, {res.n_bytes / max(1, res.n_tokens):.2f} bytes/token")
 
 
 @app.command("merges")
@@ -91,11 +88,11 @@ def merges_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path (BPE)
     tok = load_tokenizer(tokenizer)
     text = tok.merges_txt()
     write_output(out, text)
-    n = text.count("\n") - 1
+    res = ExportResult(ref_of(tok), str(out), "merges.txt", text.count("\n") - 1)
     if State.json:
-        emit_json({"tokenizer": tok.name, "merges": n, "path": str(out)})
+        emit_result(res)
     else:
-        console.print(f"wrote {n:,} merges of {tok.name} to {out}")
+        console.print(f"wrote {res.merges:,} merges of {tok.name} to {out}")
 
 
 @app.command("export")
@@ -109,7 +106,6 @@ def export_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path."),
         raise InputError(f"tokenizer '{tok.name}' is a SentencePiece Unigram model; it has no tokenizer.json export")
     write_output(out, doc)
     if State.json:
-        emit_json({"tokenizer": tok.name, "path": str(out)})
+        emit_result(ExportResult(ref_of(tok), str(out), "tokenizer.json"))
     else:
         console.print(f"wrote {tok.name} as tokenizer.json to {out}")
-

@@ -91,7 +91,7 @@ def lexicon_stats(ts: TokenStrings, language: str | None, lexicon: Lexicon | Non
                        lang_distinct=None, lang_occurrences=None, pure_available=False, pure_reason=morph_reason,
                        reference=morph.source if morph else None, pure=0, pure_distinct=None, pure_occurrences=None)
     if language is None:
-        res.reason = res.pure_reason = "no language given (use --lang)"
+        res.reason = res.pure_reason = "no language given (use --langs)"
         return res
     if n == 0:
         res.reason = res.pure_reason = "the encoded corpus has no text tokens"

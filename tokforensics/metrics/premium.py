@@ -14,12 +14,14 @@ its premium, parity and interval are null and the reason is listed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import UsageError
+from ..tokenizer.ref import TokenizerRef, ref_of
 from ..tokenizer.view import Tokenizer
 
 DEFAULT_SEED = 0
@@ -27,7 +29,7 @@ DEFAULT_BOOTSTRAP = 1000
 MASK_UNKNOWN = 0.10
 
 
-@dataclass
+@dataclass(frozen=True)
 class PremiumResult:
     corpus: str
     source: str
@@ -35,7 +37,7 @@ class PremiumResult:
     ref: str
     languages: list[str]
     names: dict[str, str]
-    tokenizers: list[str]
+    tokenizers: list[TokenizerRef]  # in the order given; every per-tokenizer dict is keyed by their labels
     tokens: dict[str, dict[str, int]]
     premium: dict[str, dict[str, float | None]]
     interval: dict[str, dict[str, list[float] | None]]
@@ -49,8 +51,14 @@ class PremiumResult:
     byte_premium: dict[str, float]
     seed: int
     bootstrap: int
-    skipped: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     definitions: dict[str, str] = field(default_factory=dict)
+    # labels, cheapest first (lowest mean premium; tokenizers without one last)
+    order: list[str] = field(default_factory=list)
+    # language key (the code as the user gave it) -> the corpus's declaration id (canonical code)
+    codes: dict[str, str] = field(default_factory=dict)
+    # language key -> segments it shares with the reference (its premium is measured on these)
+    segments_by_language: dict[str, int] = field(default_factory=dict)
 
 
 DEFINITIONS = {
@@ -105,70 +113,106 @@ def unknown_char_rate(tok: Tokenizer, text: str) -> float:
 def compare_premiums(tokenizers: list[Tokenizer], langs: list[str], ref: str = "en", corpus: str = "udhr",
                      seed: int = DEFAULT_SEED, n_boot: int = DEFAULT_BOOTSTRAP,
                      progress: Callable[[str], None] | None = None,
-                     skipped: dict[str, str] | None = None) -> PremiumResult:
+                     warnings: list[str] | None = None, labels: list[str] | None = None) -> PremiumResult:
+    """Premiums of each tokenizer for each language, keyed by the language codes as given (`codes` maps each to
+    the corpus's declaration id) and by the tokenizers' `labels` (default: their names).
+
+    Each language is measured on every segment it shares with the reference, whatever other languages are
+    asked for, so a language's premium is the same number in every command (`tok compare --langs tr,en`,
+    `tok report`, `tok check`). The bootstrap resamples the reference's segments, the same resamples for
+    every tokenizer and language (a language without a segment leaves it out of its sums).
+    """
     from ..corpus.parallel import load_parallel
 
     if n_boot < 1:
         raise UsageError(f"--bootstrap must be >= 1 (got {n_boot})")
     par = load_parallel(corpus)
-    if len(langs) == 1 and langs[0].strip().lower() == "all":
-        codes = sorted(par.languages)
-    else:
-        codes = []
-        for code in langs:
-            c = par.resolve(code)
-            if c not in codes:
-                codes.append(c)
+    given = sorted(par.languages) if len(langs) == 1 and langs[0].strip().lower() == "all" else list(langs)
+    codes: dict[str, str] = {}  # key as given -> declaration id; a second spelling of a language is dropped
+    for code in given:
+        c = par.resolve(code)
+        if c not in codes.values():
+            codes[code.strip()] = c
     ref_id = par.resolve(ref)
     if not codes:
         raise UsageError("--langs is empty; give codes such as tr,en or 'all'")
-    all_codes = codes if ref_id in codes else [ref_id, *codes]
-    seg_ids, texts = par.aligned(all_codes)
-    if not seg_ids:
-        raise UsageError(f"the languages {', '.join(all_codes)} share no aligned segment in {corpus}")
-    nbytes = {c: sum(len(t.encode("utf-8")) for t in texts[c]) for c in all_codes}
-    nchars = {c: sum(len(t) for t in texts[c]) for c in all_codes}
-    weights = bootstrap_weights(len(seg_ids), n_boot, seed)
+    ref_key = next((k for k, c in codes.items() if c == ref_id), ref.strip())
+    keys = list(codes)
+    all_keys = keys if ref_key in codes else [ref_key, *keys]
+    codes.setdefault(ref_key, ref_id)
+    ref_text = par.languages[ref_id]
+    ref_segs = sorted(ref_text.segments, key=_segment_order)
+    if not ref_segs:
+        raise UsageError(f"the reference {ref} has no segment in {corpus}")
+    # per language: the positions (in ref_segs) of the segments it shares with the reference, and its texts there
+    where: dict[str, np.ndarray] = {}
+    texts: dict[str, list[str]] = {}
+    for k in all_keys:
+        lt = par.languages[codes[k]]
+        pos = [i for i, s in enumerate(ref_segs) if s in lt.segments]
+        if not pos:
+            raise UsageError(f"the languages {k} and {ref} share no aligned segment in {corpus}")
+        where[k] = np.asarray(pos, dtype=np.int64)
+        texts[k] = [lt.segments[ref_segs[i]] for i in pos]
+    ref_texts = [ref_text.segments[s] for s in ref_segs]
+    ref_bytes = np.array([len(t.encode("utf-8")) for t in ref_texts], dtype=np.float64)
+    nbytes = {k: sum(len(t.encode("utf-8")) for t in texts[k]) for k in all_keys}
+    nchars = {k: sum(len(t) for t in texts[k]) for k in all_keys}
+    weights = bootstrap_weights(len(ref_segs), n_boot, seed)
+    names = list(labels) if labels is not None else [t.name for t in tokenizers]
+    refs = [dataclasses.replace(ref_of(t), label=n) for t, n in zip(tokenizers, names, strict=True)]
     res = PremiumResult(
-        corpus=corpus, source=par.source, segments=len(seg_ids), ref=ref_id, languages=list(codes),
-        names={c: par.languages[c].name for c in all_codes}, tokenizers=[t.name for t in tokenizers],
+        corpus=corpus, source=par.source, segments=len(ref_segs), ref=ref_key, languages=keys,
+        names={k: par.languages[codes[k]].name for k in all_keys}, tokenizers=refs,
         tokens={}, premium={}, interval={}, parity={}, unknown_char_rate={}, masked={}, gini={}, mean_premium={},
-        bytes=nbytes, characters=nchars, byte_premium={c: nbytes[c] / nbytes[ref_id] for c in all_codes},
-        seed=seed, bootstrap=n_boot, skipped=dict(skipped or {}), definitions=dict(DEFINITIONS),
+        bytes=nbytes, characters=nchars,
+        byte_premium={k: nbytes[k] / float(ref_bytes[where[k]].sum()) for k in all_keys},
+        seed=seed, bootstrap=n_boot, warnings=list(warnings or []), definitions=dict(DEFINITIONS),
+        codes={k: codes[k] for k in all_keys}, segments_by_language={k: len(where[k]) for k in all_keys},
     )
-    for k, tok in enumerate(tokenizers):
+    for j, (tok, name) in enumerate(zip(tokenizers, names, strict=True)):
         if progress:
-            progress(f"{tok.name} ({k + 1}/{len(tokenizers)})")
+            progress(f"{name} ({j + 1}/{len(tokenizers)})")
+        enc = tok.encode_batch(ref_texts)
+        t_ref_all = np.fromiter((len(e) for e in enc), dtype=np.float64, count=len(enc))
         per_seg: dict[str, np.ndarray] = {}
-        for c in all_codes:
-            enc = tok.encode_batch(texts[c])
-            per_seg[c] = np.fromiter((len(e) for e in enc), dtype=np.float64, count=len(enc))
-        unk = {c: unknown_char_rate(tok, "".join(texts[c])) for c in all_codes}
-        masked = {c: f"{unk[c]:.1%} of its characters map to the unknown token" for c in all_codes
-                  if unk[c] > MASK_UNKNOWN}
-        t_ref = per_seg[ref_id]
-        ref_masked = ref_id in masked
-        name = tok.name
-        res.tokens[name] = {c: int(per_seg[c].sum()) for c in all_codes}
+        for k in all_keys:
+            if codes[k] == ref_id:
+                per_seg[k] = t_ref_all[where[k]]
+                continue
+            enc = tok.encode_batch(texts[k])
+            per_seg[k] = np.fromiter((len(e) for e in enc), dtype=np.float64, count=len(enc))
+        unk = {k: unknown_char_rate(tok, "".join(texts[k])) for k in all_keys}
+        masked = {k: f"{unk[k]:.1%} of its characters map to the unknown token" for k in all_keys
+                  if unk[k] > MASK_UNKNOWN}
+        ref_masked = ref_key in masked
+        res.tokens[name] = {k: int(per_seg[k].sum()) for k in all_keys}
         res.unknown_char_rate[name] = unk
         res.masked[name] = masked
         res.premium[name], res.interval[name], res.parity[name] = {}, {}, {}
-        for c in all_codes:
-            if c in masked or ref_masked or t_ref.sum() <= 0:
-                res.premium[name][c] = res.parity[name][c] = res.interval[name][c] = None
+        for k in all_keys:
+            t_ref = t_ref_all[where[k]]
+            if k in masked or ref_masked or t_ref.sum() <= 0:
+                res.premium[name][k] = res.parity[name][k] = res.interval[name][k] = None
                 continue
-            t = per_seg[c]
-            res.premium[name][c] = float(t.sum() / t_ref.sum())
+            t = per_seg[k]
+            res.premium[name][k] = float(t.sum() / t_ref.sum())
             ok = t_ref > 0
-            res.parity[name][c] = float((t[ok] / t_ref[ok]).mean()) if ok.any() else None
-            lo, hi = premium_interval(t, t_ref, weights)
-            res.interval[name][c] = [lo, hi]
-        res.gini[name] = tfg([per_seg[c].sum() / nbytes[c] for c in all_codes if c not in masked and nbytes[c] > 0])
-        others = [res.premium[name][c] for c in codes if c != ref_id and res.premium[name][c] is not None]
-        if not others and ref_id in codes and res.premium[name].get(ref_id) is not None:
-            others = [res.premium[name][ref_id]]
+            res.parity[name][k] = float((t[ok] / t_ref[ok]).mean()) if ok.any() else None
+            lo, hi = premium_interval(t, t_ref, weights[:, where[k]])
+            res.interval[name][k] = [lo, hi]
+        res.gini[name] = tfg([per_seg[k].sum() / nbytes[k] for k in all_keys if k not in masked and nbytes[k] > 0])
+        others = [res.premium[name][k] for k in keys if k != ref_key and res.premium[name][k] is not None]
+        if not others and ref_key in keys and res.premium[name].get(ref_key) is not None:
+            others = [res.premium[name][ref_key]]
         res.mean_premium[name] = float(np.mean(others)) if others else None
+    mp = res.mean_premium
+    res.order.extend(sorted(names, key=lambda n: (mp[n] is None, mp[n] or 0.0, n)))
     return res
+
+
+def _segment_order(segment: str) -> tuple[int, str]:
+    return (int(segment), "") if segment.isdigit() else (-1, segment)
 
 
 @dataclass
@@ -196,6 +240,6 @@ def premiums(tok: Tokenizer, corpus: str = "udhr", reference: str = "eng", langu
         premiums={c: v for c in codes if (v := res.premium[name].get(c)) is not None},
         intervals={c: v for c in codes if (v := res.interval[name].get(c)) is not None},
         masked=dict(res.masked[name]), language_names=dict(res.names),
-        scripts={c: par.languages[c].script for c in res.names}, reference=res.ref,
+        scripts={k: par.languages[res.codes[k]].script for k in res.names}, reference=res.ref,
         corpus=f"{res.source}; {res.segments} aligned segments",
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError, UsageError
 from ..tokenizer import zoo
-from ..tokenizer.view import Tokenizer, load_tokenizer
+from ..tokenizer.ref import TokenizerRef, load_labelled, ref_of
 from .corpus import DEFAULT_ALPHA, CorpusStats, corpus_stats, encode_corpus
 from .lexicon import LexiconStats, lexicon_stats, token_strings, validate_all
 from .premium import DEFAULT_BOOTSTRAP, DEFAULT_SEED, PremiumResult, compare_premiums
@@ -16,24 +16,33 @@ from .vocab import VocabStats, vocab_stats
 
 Progress = Callable[[str], None] | None
 
+# The reference language of premiums, in every command (`tok compare`, `tok report`, `tok check --init`).
+DEFAULT_REF = "en"
 
-@dataclass
+
+@dataclass(frozen=True)
 class TokenizerMetrics:
     vocab: VocabStats
     corpus: CorpusStats
     lexicon: LexiconStats
 
 
-@dataclass
+@dataclass(frozen=True)
 class MetricsReport:
     corpus: CorpusInfo
     language: str | None
     alpha: float
-    order: list[str]  # tokenizer names, fewest corpus tokens first
-    tokenizers: dict[str, TokenizerMetrics]
-    notes: list[str] = field(default_factory=list)
+    order: list[str]  # tokenizer labels, fewest corpus tokens first
+    tokenizers: dict[str, TokenizerMetrics]  # by label
+    warnings: list[str] = field(default_factory=list)
+    refs: list[TokenizerRef] = field(default_factory=list)  # in the order given
+    language_given: str | None = None  # the code as the user typed it (`language` is the canonical one)
     # what happened on this run only (a dictionary loaded for the first time): true, but not a result
     events: list[str] = field(default_factory=list)
+
+    def document(self) -> dict:
+        """The --json document (`metrics_document`)."""
+        return metrics_document(self)
 
 
 # Fields that depend on the run, not on the inputs: the machine's speed and what the cache held.
@@ -55,8 +64,9 @@ def metrics_document(rep: MetricsReport) -> dict:
         runs[n] = {f"{part}_{k}": doc[part].pop(k)
                    for part, keys in VOLATILE.items() for k in keys}
         tokenizers[n] = doc
-    return {"corpus": asdict(rep.corpus), "language": rep.language, "alpha": rep.alpha, "order": rep.order,
-            "tokenizers": tokenizers, "notes": rep.notes,
+    return {"corpus": asdict(rep.corpus), "language": rep.language_given or rep.language,
+            "language_code": rep.language, "alpha": rep.alpha, "order": rep.order,
+            "refs": [asdict(r) for r in rep.refs], "tokenizers": tokenizers, "warnings": rep.warnings,
             "provenance": {"varies": "timing and cache state of this run; everything outside this field is "
                                      "byte-identical for the same inputs", "tokenizers": runs, "events": rep.events}}
 
@@ -78,16 +88,9 @@ def load_corpus(language: str | None, path: str | None) -> EvalCorpus:
     return default_corpus(language or "en")
 
 
-def load_many(specs: list[str]) -> list[Tokenizer]:
-    seen: list[str] = []
-    for s in specs:
-        if s not in seen:
-            seen.append(s)
-    return [load_tokenizer(s) for s in seen]
-
-
 def run_metrics(specs: list[str], language: str | None = None, corpus_path: str | None = None,
-                alpha: float = DEFAULT_ALPHA, top: int = 10, progress: Progress = None) -> MetricsReport:
+                alpha: float = DEFAULT_ALPHA, top: int = 10, progress: Progress = None,
+                labels: list[str] | None = None) -> MetricsReport:
     if not specs:
         raise UsageError("give at least one tokenizer (zoo name or path); `tok tokenizers` lists the zoo")
     if alpha <= 0:
@@ -95,8 +98,10 @@ def run_metrics(specs: list[str], language: str | None = None, corpus_path: str 
     if top < 0:
         raise UsageError(f"--top must be >= 0 (got {top})")
     corpus = load_corpus(language, corpus_path)
-    toks = load_many(specs)
-    names = _unique_names(toks)
+    if progress:
+        progress("loading tokenizers")
+    toks = load_labelled(specs, labels)
+    names = [t.name for t in toks]
     notes: list[str] = []
     events: list[str] = []
     parts: dict[str, tuple] = {}
@@ -111,7 +116,7 @@ def run_metrics(specs: list[str], language: str | None = None, corpus_path: str 
     from ..corpus.lexicon import load_lexicon, morph_reference
 
     if lang is None:
-        lex, why, morph, mwhy = None, "no language given (use --lang)", None, "no language given (use --lang)"
+        lex, why, morph, mwhy = None, "no language given (use --langs)", None, "no language given (use --langs)"
     else:
         lex, why = load_lexicon(lang)
         morph, mwhy = morph_reference(lang)
@@ -128,24 +133,13 @@ def run_metrics(specs: list[str], language: str | None = None, corpus_path: str 
     for name, (vs, cs, ts) in parts.items():
         out[name] = TokenizerMetrics(vs, cs, lexicon_stats(ts, lang, lex, why, morph, mwhy, validity))
     order = sorted(out, key=lambda n: (out[n].corpus.tokens, n))
-    return MetricsReport(corpus=corpus.info(), language=lang, alpha=alpha, order=order, tokenizers=out, notes=notes,
-                         events=events)
+    return MetricsReport(corpus=corpus.info(), language=lang, alpha=alpha, order=order, tokenizers=out,
+                         warnings=notes, refs=[ref_of(t) for t in toks], language_given=language, events=events)
 
 
-def _unique_names(toks: list[Tokenizer]) -> list[str]:
-    names: list[str] = []
-    for t in toks:
-        n = t.name
-        k = 2
-        while n in names:
-            n = f"{t.name}#{k}"
-            k += 1
-        names.append(n)
-    return names
-
-
-def run_compare(specs: list[str], langs: list[str], ref: str = "en", seed: int = DEFAULT_SEED,
-                n_boot: int = DEFAULT_BOOTSTRAP, progress: Progress = None) -> PremiumResult:
+def run_compare(specs: list[str], langs: list[str], ref: str = DEFAULT_REF, seed: int = DEFAULT_SEED,
+                n_boot: int = DEFAULT_BOOTSTRAP, progress: Progress = None,
+                labels: list[str] | None = None) -> PremiumResult:
     from ..corpus.parallel import load_parallel
 
     if n_boot < 1:
@@ -154,14 +148,12 @@ def run_compare(specs: list[str], langs: list[str], ref: str = "en", seed: int =
     if not (len(langs) == 1 and langs[0].strip().lower() == "all"):
         for code in [*langs, ref]:
             par.resolve(code)  # unknown codes fail before any tokenizer is loaded
-    skipped: dict[str, str] = {}
+    warnings: list[str] = []
     if not specs:
         specs, skipped = zoo.available()
+        warnings = [f"skipped {name}: {why}" for name, why in skipped.items()]
         if not specs:
             raise InputError("no zoo tokenizer is available on this machine; pass tokenizer paths")
-    toks = []
-    for s in dict.fromkeys(specs):
-        if progress:
-            progress(f"loading {s}")
-        toks.append(load_tokenizer(s))
-    return compare_premiums(toks, langs, ref=ref, seed=seed, n_boot=n_boot, progress=progress, skipped=skipped)
+    toks = load_labelled(list(specs), labels, progress=(lambda _s, k, n: progress(f"loading {k + 1}/{n}"))
+                         if progress else None)
+    return compare_premiums(toks, langs, ref=ref, seed=seed, n_boot=n_boot, progress=progress, warnings=warnings)

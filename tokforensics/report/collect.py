@@ -17,6 +17,7 @@ from typing import Any
 from ..arith.probe import scheme_name
 from ..corpus.probes import Probe
 from ..errors import TokError
+from ..tokenizer.ref import TokenizerRef, ref_of
 from ..tokenizer.view import Tokenizer
 from . import figures
 from .viewer import example_probes, live_encoder, tokenize_examples
@@ -50,6 +51,29 @@ class ReportData:
     toc: list[tuple[str, str]]
 
 
+@dataclass(frozen=True)
+class ReportResult:
+    """What `tok report` wrote: the result of the command (its --json)."""
+
+    path: str
+    bytes: int
+    tokenizers: list[TokenizerRef]
+    sections: dict[str, bool]  # section -> shown with data
+    warnings: list[str]  # one line per section that is not available, and why
+    live_encoders: list[str]  # labels with an in-page encoder
+    examples: int  # texts in the token viewer
+    timing: dict[str, float]
+
+
+def report_result(path: str, size: int, toks: list[Tokenizer], data: ReportData, timing: dict[str, float]) -> ReportResult:
+    missing = [f"section {k} not available: {s.reason}" for k, s in data.sections.items()
+               if s is not None and not s.available]
+    return ReportResult(path=path, bytes=size, tokenizers=[ref_of(t) for t in toks],
+                        sections={k: (s is not None and s.available) for k, s in data.sections.items()},
+                        warnings=missing, live_encoders=[t["name"] for t in data.viewer["tokenizers"] if t["live"]],
+                        examples=len(data.viewer["examples"]), timing=timing)
+
+
 def _version() -> str:
     try:
         return metadata.version("tokforensics")
@@ -69,9 +93,9 @@ def _section(build: Callable[[], Section]) -> Section:
 def _overview(tok: Tokenizer) -> dict[str, Any]:
     i = tok.info()
     return {"name": i.name, "source": i.source, "family": i.family, "algorithm": i.algorithm,
-            "vocab_size": i.vocab_size, "n_merges": i.n_merges, "byte_level": i.byte_level,
+            "vocab_size": i.vocab_size, "merges": i.merges, "byte_level": i.byte_level,
             "byte_fallback": i.byte_fallback, "normalizer": i.normalizer, "pretokenizer": i.pretokenizer,
-            "n_special": len(i.specials), "n_added": len(tok.added_tokens), "licence": i.licence, "sha256": i.sha256}
+            "n_special": len(i.specials), "n_added": len(tok.added_tokens), "license": i.license, "sha256": i.sha256}
 
 
 # ---------------------------------------------------------------------------------------------- sections
@@ -109,7 +133,7 @@ def vocabulary_section(toks: list[Tokenizer]) -> Section:
     })
 
 
-def premiums_section(toks: list[Tokenizer], corpus: str = "udhr", reference: str = "eng",
+def premiums_section(toks: list[Tokenizer], corpus: str = "udhr", reference: str = "en",
                      languages: list[str] | None = None) -> Section:
     from ..metrics.premium import premiums
 
@@ -140,9 +164,9 @@ def premiums_section(toks: list[Tokenizer], corpus: str = "udhr", reference: str
 
 
 def numbers_section(toks: list[Tokenizer]) -> Section:
-    from ..arith.probe import probe_tokenizer
+    from ..arith.probe import DEFAULT_SAMPLES, probe_tokenizer
 
-    samples = 100
+    samples = DEFAULT_SAMPLES
     rows = []
     for t in toks:
         p = probe_tokenizer(t, samples=samples, formats=("plain",))
@@ -275,7 +299,7 @@ def check_languages(languages: list[str] | None, reference: str, corpus: str = "
 
 
 def collect_report(toks: list[Tokenizer], *, mixture: bool = False, extra_texts: list[Probe] | None = None,
-                   languages: list[str] | None = None, reference: str = "eng", live: bool = True,
+                   languages: list[str] | None = None, reference: str = "en", live: bool = True,
                    budget: int = LIVE_BUDGET, title: str | None = None,
                    progress: Progress | None = None) -> ReportData:
     """Everything the report shows. `languages`: premium languages (default: every language of the corpus)."""

@@ -11,9 +11,24 @@ from __future__ import annotations
 import math
 from html import escape
 
-# Okabe-Ito, then greys: distinguishable with common colour-vision deficiencies and in greyscale print.
+# 30 series: Okabe-Ito's eight (safe with common colour-vision deficiencies) first, then 22 more chosen greedily
+# from Tableau, ColorBrewer and Tol palettes so that every pair of the 30 is at least ΔE76 = 22 apart in CIELAB
+# (tests/test_report_html.py holds that), none of them near the white page.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-           "#999999", "#666666", "#BBBBBB", "#444444"]
+           "#2D004B", "#67001F", "#CCEBC5", "#66A61E", "#666666", "#E7298A", "#00441B", "#FB8072",
+           "#543005", "#FFBB78", "#FCCDE5", "#98DF8A", "#9467BD", "#D62728", "#053061", "#999933",
+           "#9EDAE5", "#8C564B", "#C49C94", "#A6761D", "#DBDB8D", "#332288"]
+
+
+def text_on(fill: str) -> str:
+    """Black or white, whichever reads better on `fill` (relative luminance, WCAG)."""
+    r, g, b = (int(fill[i:i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    y = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    return "#000" if y > 0.179 else "#fff"
 
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"'
 
@@ -144,7 +159,7 @@ def stacked_shares(rows: list[str], parts: list[tuple[str, list[float]]], *, tit
             out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color(pi)}">'
                        f"<title>{escape(row)}, {escape(name)}: {share:.1%}</title></rect>")
             if w > 34:
-                fill = "#fff" if pi % len(PALETTE) in (0, 3, 5, 7, 9, 11) else "#000"
+                fill = text_on(color(pi))
                 out.append(f'<text x="{x + w / 2:.1f}" y="{y + bar_h / 2}" font-size="10" text-anchor="middle" '
                            f'dominant-baseline="middle" fill="{fill}">{share:.0%}</text>')
             x += w

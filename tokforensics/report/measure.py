@@ -100,9 +100,9 @@ class PolicyMeasurer:
 
     @cached_property
     def _scheme(self) -> SchemeMeasure:
-        from ..arith.probe import probe_tokenizer
+        from ..arith.probe import DEFAULT_SAMPLES, probe_tokenizer
 
-        samples = 50
+        samples = DEFAULT_SAMPLES
         p = probe_tokenizer(self.tok, samples=samples, formats=("plain",))
         return SchemeMeasure(scheme_name(p.scheme, p.chunk), p.scheme_label,
                              f"{samples} seeded random numbers per length, 1-20 digits")

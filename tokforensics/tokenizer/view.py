@@ -47,10 +47,10 @@ class TokenizerInfo:
     format: str
     family: str
     algorithm: str  # bpe | unigram | wordpiece | wordlevel
-    licence: str
+    license: str
     sha256: str
     vocab_size: int
-    n_merges: int | None
+    merges: int | None
     byte_level: bool
     byte_fallback: bool
     pattern: str | None
@@ -128,8 +128,8 @@ class Tokenizer:
         return TokenizerInfo(
             name=self.name, source=self._src.origin, format=self._src.format,
             family=entry.family if entry else "user", algorithm=self.algorithm,
-            licence=entry.licence if entry else "user-supplied", sha256=self.sha256, vocab_size=self.vocab_size,
-            n_merges=merges, byte_level=self.byte_level, byte_fallback=self.byte_fallback, pattern=self.pattern,
+            license=entry.licence if entry else "user-supplied", sha256=self.sha256, vocab_size=self.vocab_size,
+            merges=merges, byte_level=self.byte_level, byte_fallback=self.byte_fallback, pattern=self.pattern,
             normalizer=self.describe_normalizer(), pretokenizer=self.describe_pretokenizer(), specials=self.specials,
         )
 
