@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     tag = args.preset + (f"_{args.steps}steps" if args.steps else "") + (f"_{args.embeddings}" if args.embeddings else "")
     tag += f"_seeds{args.seed}-{args.seed + args.seeds - 1}" if args.seed else ""
 
-    def progress(i: int, n: int, what: str) -> None:
+    def progress(what: str, i: int, n: int) -> None:
         print(f"[{i}/{n}] {what}", file=sys.stderr, flush=True)
 
     res = run_study(cfg, progress=progress, jobs=args.jobs)

@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_model(args, lo, hi, shots, None)
     t0 = time.perf_counter()
     zoo = probe_many(None, samples=200, max_digits=20, digit_range=(lo, hi), seed=args.seed,
-                     progress=lambda i, n, w: print(f"[zoo {i}/{n}] {w}", file=sys.stderr))
+                     progress=lambda w, i, n: print(f"[zoo {i}/{n}] {w}", file=sys.stderr))
     zs = time.perf_counter() - t0
     (OUT / "arithmetic_zoo.md").write_text(zoo_markdown(zoo, zs), encoding="utf-8")
     (OUT / "arithmetic_zoo.json").write_text(json.dumps(to_jsonable(zoo), indent=1, ensure_ascii=False) + "\n",
@@ -181,7 +181,7 @@ def run_model(args, lo: int, hi: int, shots: list[int], zoo: ArithProbeResult | 
     tp = zoo.tokenizers.get(lm.tokenizer.name) if zoo else None
     last = [0.0]
 
-    def progress(i: int, n: int, what: str) -> None:
+    def progress(what: str, i: int, n: int) -> None:
         now = time.perf_counter()
         if now - last[0] > 15 or i == n:
             last[0] = now

@@ -2,7 +2,9 @@
 
 Long work takes `progress: Progress | None` and calls it as `progress(stage, done, total)`: `stage` names
 what is being done ("load", "encode gpt2", "replay"), `done` of `total` units are finished (`total` 0 when
-unknown). The library never prints; the CLI turns the calls into a rich status line or progress bar on stderr.
+unknown). A stage may carry a detail after ": " ("solve: round 3, 90,000 rows, ..."): it replaces that stage's
+previous detail rather than naming a new stage. The library never prints; the CLI turns the calls into a rich
+status line or progress bar on stderr.
 """
 
 from __future__ import annotations

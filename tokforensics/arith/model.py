@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import InputError, UsageError
+from ..progress import Progress
 from ..tokenizer.view import Tokenizer
 from .anatomy import ErrorAnatomy, classify, length_mismatch, summarize
 from .numbers import NumberFormat, number_format, parse_answer, random_number, split_digits
@@ -24,7 +25,6 @@ from .numbers import NumberFormat, number_format, parse_answer, random_number, s
 if TYPE_CHECKING:  # the adapter imports torch; arith must import without it
     from ..lm.adapter import LanguageModel
 
-Progress = Callable[[int, int, str], None]
 
 DEFAULT_SHOTS = (1, 2, 4, 8)
 BASE_FORMATS = ("native", "comma_l2r", "comma_r2l", "space_l2r", "space_r2l", "native_sp1")
@@ -417,7 +417,7 @@ def probe_model(model: LanguageModel, *, digit_range: tuple[int, int] = (7, 9), 
     t_greedy = t_score = 0.0
     for bi, idx in enumerate(batches):
         if progress:
-            progress(bi, len(batches), f"{settings[meta[idx[0]][0]][0].name}, {settings[meta[idx[0]][0]][1]}-shot")
+            progress(f"{settings[meta[idx[0]][0]][0].name}, {settings[meta[idx[0]][0]][1]}-shot", bi, len(batches))
         prompts = [seqs[i].prompt for i in idx]
         t0 = time.perf_counter()
         # greedy, then scoring of the same prompts: the model keeps their shared prefix cached between the two
@@ -432,7 +432,7 @@ def probe_model(model: LanguageModel, *, digit_range: tuple[int, int] = (7, 9), 
             generated[i] = list(o)
             logps[i] = float(sc)
     if progress:
-        progress(len(batches), len(batches), "done")
+        progress("done", len(batches), len(batches))
 
     records: list[ProblemRecord] = []
     for i, (si, pi) in enumerate(meta):

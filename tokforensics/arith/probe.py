@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
+from ..progress import Progress
 from ..tokenizer import zoo
 from ..tokenizer.ref import TokenizerRef
 from ..tokenizer.view import Tokenizer
@@ -29,8 +30,6 @@ from .numbers import (
     random_digit_strings,
     thousands_boundaries,
 )
-
-Progress = Callable[[int, int, str], None]
 
 DEFAULT_FORMATS = ("plain", "comma_r2l", "comma_l2r", "space_r2l", "space_l2r")
 SCHEME_THRESHOLD = 0.95
@@ -383,7 +382,7 @@ def probe_many(specs: Sequence[str] | None = None, *, samples: int = DEFAULT_SAM
     out: dict[str, NumberProbe] = {}
     for i, tok in enumerate(loaded):
         if progress:
-            progress(i, len(loaded), tok.name)
+            progress(tok.name, i, len(loaded))
         try:
             out[tok.name] = probe_tokenizer(tok, samples=samples, max_digits=max_digits, digit_range=digit_range,
                                             formats=formats, seed=seed)
@@ -394,7 +393,7 @@ def probe_many(specs: Sequence[str] | None = None, *, samples: int = DEFAULT_SAM
     if not out:
         raise InputError("no tokenizer could be probed: " + "; ".join(f"{k}: {v}" for k, v in unavailable.items()))
     if progress:
-        progress(len(specs), len(specs), "done")
+        progress("done", len(specs), len(specs))
     return ArithProbeResult(out, [f"{k} not available here: {v}" for k, v in unavailable.items()], seed, samples,
                             max_digits, tuple(digit_range), list(formats), refs=[ref_of(t) for t in loaded
                                                                                   if t.name in out])

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..errors import UsageError
+from ..progress import Progress
 from .anatomy import ErrorAnatomy, classify, length_mismatch, summarize
 from .chunking import ChunkScheme, parse_schemes
 from .numbers import parse_digit_range
 from .problem_sets import ProblemSet, length_pairs, make_split, mismatch_share
-
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -446,7 +445,7 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None, keep_answers: 
                 res = fut.result()
                 runs[res.scheme].append(res)
                 if progress:
-                    progress((k + 1) * cfg.steps, total, f"{res.scheme}, seed {res.seed} done")
+                    progress(f"{res.scheme}, seed {res.seed} done", (k + 1) * cfg.steps, total)
         threads = cfg.threads or 1
     else:
         done = 0
@@ -455,7 +454,7 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None, keep_answers: 
             for sch in schemes:
                 def step_cb(step: int, base: int = done, name: str = sch.name, sd: int = seed) -> None:
                     if progress:
-                        progress(base + step, total, f"{name}, seed {sd}, step {step}")
+                        progress(f"{name}, seed {sd}, step {step}", base + step, total)
 
                 runs[sch.name].append(run_one(cfg, sch, seed, train, test, device, step_cb, keep_answers))
                 done += cfg.steps

@@ -14,28 +14,10 @@ from ..arith.model import ModelProbeResult, probe_model
 from ..arith.numbers import parse_digit_range, parse_int_list
 from ..arith.probe import DEFAULT_SAMPLES, ArithProbeResult, NumberProbe, probe_many
 from ..errors import UsageError
-from .common import label_option
+from .common import bar, label_option
 from .render import State, console, emit_result, err_console, table
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
-
-
-@contextmanager
-def _progress(title: str):
-    """A rich progress bar on stderr (none with --quiet or --json); yields a progress(i, n, what) callback."""
-    if State.quiet or State.json:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as bar:
-        task = bar.add_task(title, total=None)
-
-        def cb(i: int, n: int, what: str) -> None:
-            bar.update(task, completed=i, total=n, description=f"{title}: {what}")
-
-        yield cb
 
 
 class _ArithCommand(TyperCommand):
@@ -125,13 +107,13 @@ def arith_cmd(
             lm = load_model(model, threads=threads)
         if lm.tokenizer.name not in specs:
             specs.append(lm.tokenizer.name)
-    with _progress("number tokenization") as cb:
+    with bar("number tokenization") as cb:
         res = probe_many(specs or None, samples=samples, max_digits=max_digits, digit_range=(lo, hi), seed=seed,
                          progress=cb, tokenizers={lm.tokenizer.name: lm.tokenizer} if lm else None, labels=label)
     mres: ModelProbeResult | None = None
     if lm is not None:
         tp = res.tokenizers.get(lm.tokenizer.name)
-        with _progress(f"addition with {lm.name}") as cb:
+        with bar(f"addition with {lm.name}") as cb:
             mres = probe_model(lm, digit_range=(lo, hi), shots=shot_list, problems=problems, seed=seed,
                                formats=fmt_list, batch_size=batch_size, shot_sets=shot_sets, bos=bos,
                                scheme=(tp.scheme, tp.scheme_label) if tp else None, progress=cb)

@@ -90,7 +90,7 @@ def _run(cfg, keep_answers: bool, jobs: int) -> StudyResult:
                   console=err_console, transient=True) as bar:
         task = bar.add_task("training", total=None)
 
-        def cb(i: int, n: int, what: str) -> None:
+        def cb(what: str, i: int, n: int) -> None:
             bar.update(task, completed=i, total=n, description=f"training {what}")
 
         return run_study(cfg, progress=cb, keep_answers=keep_answers, jobs=jobs)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 import typer
@@ -23,15 +22,12 @@ from ..policy.rules import CheckResult, run_check
 from ..report.measure import PolicyMeasurer
 from ..tokenizer.ref import ref_of
 from ..tokenizer.view import load_tokenizer
-from .render import State, console, emit_result, err_console, fmt, table, token_line
+from .common import status
+from .render import State, console, emit_result, fmt, table, token_line
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
 
 WINDOW = (4, 10)  # tokens shown before and after the first difference
-
-
-def _status(msg: str):
-    return nullcontext() if State.quiet or State.json else err_console.status(msg)
 
 
 @app.command("check")
@@ -60,7 +56,7 @@ def check_cmd(
     if tokenizer is not None:
         policy = dataclasses.replace(policy, tokenizer=tokenizer)
     t0 = time.perf_counter()
-    with _status(f"loading {policy.tokenizer}"):
+    with status(f"loading {policy.tokenizer}"):
         try:
             tok = load_tokenizer(policy.tokenizer)
         except InputError as exc:
@@ -68,9 +64,9 @@ def check_cmd(
                 raise
             raise InputError(f"{policy.path}: tokenizer: {exc}") from None
     measurer = PolicyMeasurer(tok, policy.texts)
-    with _status("checking") as st:
+    with status("checking") as st:
         res = run_check(policy, tok, measurer,
-                        progress=(lambda k: st.update(f"checking {k}")) if st is not None else None)
+                        progress=st)
     elapsed = time.perf_counter() - t0
     if junit is not None:
         write_junit(junit, res, elapsed)
@@ -155,9 +151,9 @@ def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> 
     if path.exists() and not force:
         raise InputError(f"{path} already exists; pass --force to overwrite it")
     check_destination(path, "--config", create_parents=True)
-    with _status(f"loading {spec}"):
+    with status(f"loading {spec}"):
         tok = load_tokenizer(spec)
-    with _status("measuring the tokenizer for starter thresholds"):
+    with status("measuring the tokenizer for starter thresholds"):
         text, skipped = starter_policy(tok, spec, PolicyMeasurer(tok), margin)
     write_output(path, text, "the policy")
     golden = path.parent / DEFAULT_GOLDEN
@@ -196,7 +192,7 @@ def baseline_cmd(
     dest = out or (policy.golden if policy else Path(DEFAULT_GOLDEN))
     check_destination(dest, "-o", create_parents=True)
     probes = probe_set(files)
-    with _status(f"loading {spec}"):
+    with status(f"loading {spec}"):
         tok = load_tokenizer(spec)
     g = build_golden(tok, probes)
     write_golden(dest, g)

@@ -10,7 +10,6 @@ from ..metrics.corpus import DEFAULT_ALPHA
 from ..metrics.premium import DEFAULT_BOOTSTRAP, DEFAULT_SEED, PremiumResult
 from ..metrics.run import MetricsReport, run_compare, run_metrics
 from ..metrics.vocab import CATEGORIES
-from ..progress import stage_only
 from .common import label_option, ref_option, split_codes, status
 from .render import State, console, emit_result, table
 
@@ -46,7 +45,7 @@ def metrics_cmd(
                          "(tok compare takes several)")
     with status("measuring") as st:
         rep = run_metrics(tokenizers, language=codes[0] if codes else None, corpus_path=corpus, alpha=alpha, top=top,
-                          progress=stage_only(st), labels=label)
+                          progress=st, labels=label)
     if State.json:
         emit_result(rep)
         return
@@ -196,7 +195,7 @@ def compare_cmd(
     codes = split_codes(langs)
     with status("comparing") as st:
         res = run_compare(list(tokenizers or []), codes, ref=ref, seed=seed, n_boot=bootstrap,
-                          progress=stage_only(st), labels=label)
+                          progress=st, labels=label)
     if State.json:
         emit_result(res)
         return

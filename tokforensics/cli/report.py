@@ -59,7 +59,7 @@ def report_cmd(
     with status("collecting") as st:
         data = collect_report(toks, mixture=mixture, extra_texts=extra, languages=languages, reference=ref, live=live,
                               budget=int(budget_mb * 1e6), title=title,
-                              progress=lambda s: st(f"measuring {s}", 0, 0))
+                              progress=st)
     t2 = time.perf_counter()
     size = write_report(out, data)
     res = report_result(str(out), size, toks, data, {"load": t1 - t0, "collect": t2 - t1,

@@ -15,12 +15,12 @@ its premium, parity and interval are null and the reason is listed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import UsageError
+from ..progress import Progress
 from ..tokenizer.ref import TokenizerRef, ref_of
 from ..tokenizer.view import Tokenizer
 
@@ -112,7 +112,7 @@ def unknown_char_rate(tok: Tokenizer, text: str) -> float:
 
 def compare_premiums(tokenizers: list[Tokenizer], langs: list[str], ref: str = "en", corpus: str = "udhr",
                      seed: int = DEFAULT_SEED, n_boot: int = DEFAULT_BOOTSTRAP,
-                     progress: Callable[[str], None] | None = None,
+                     progress: Progress | None = None,
                      warnings: list[str] | None = None, labels: list[str] | None = None) -> PremiumResult:
     """Premiums of each tokenizer for each language, keyed by the language codes as given (`codes` maps each to
     the corpus's declaration id) and by the tokenizers' `labels` (default: their names).
@@ -172,7 +172,7 @@ def compare_premiums(tokenizers: list[Tokenizer], langs: list[str], ref: str = "
     )
     for j, (tok, name) in enumerate(zip(tokenizers, names, strict=True)):
         if progress:
-            progress(f"{name} ({j + 1}/{len(tokenizers)})")
+            progress(name, j, len(tokenizers))
         enc = tok.encode_batch(ref_texts)
         t_ref_all = np.fromiter((len(e) for e in enc), dtype=np.float64, count=len(enc))
         per_seg: dict[str, np.ndarray] = {}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import InputError, UsageError
+from ..progress import Progress as _Progress
+from ..progress import stage_only
 from ..tokenizer import zoo
 from ..tokenizer.ref import TokenizerRef, load_labelled, ref_of
 from .corpus import DEFAULT_ALPHA, CorpusStats, corpus_stats, encode_corpus
@@ -14,7 +15,7 @@ from .premium import DEFAULT_BOOTSTRAP, DEFAULT_SEED, PremiumResult, compare_pre
 from .sources import CorpusInfo, EvalCorpus, default_corpus, from_path
 from .vocab import VocabStats, vocab_stats
 
-Progress = Callable[[str], None] | None
+Progress = _Progress | None  # (stage, done, total)
 
 # The reference language of premiums, in every command (`tok compare`, `tok report`, `tok check --init`).
 DEFAULT_REF = "en"
@@ -99,16 +100,17 @@ def run_metrics(specs: list[str], language: str | None = None, corpus_path: str 
         raise UsageError(f"--top must be >= 0 (got {top})")
     corpus = load_corpus(language, corpus_path)
     if progress:
-        progress("loading tokenizers")
+        progress("loading tokenizers", 0, len(specs))
     toks = load_labelled(specs, labels)
+    say = stage_only(progress)
     names = [t.name for t in toks]
     notes: list[str] = []
     events: list[str] = []
     parts: dict[str, tuple] = {}
     for tok, name in zip(toks, names, strict=True):
-        vs = vocab_stats(tok, progress=progress)
+        vs = vocab_stats(tok, progress=say)
         if progress:
-            progress(f"{name}: encoding {corpus.name}")
+            progress(f"{name}: encoding {corpus.name}", len(parts), len(toks))
         enc = encode_corpus(tok, corpus)
         cs = corpus_stats(tok, corpus, alpha=alpha, top=top, encoded=enc)
         parts[name] = (vs, cs, token_strings(tok, enc))
@@ -122,7 +124,7 @@ def run_metrics(specs: list[str], language: str | None = None, corpus_path: str 
         morph, mwhy = morph_reference(lang)
     validity = None
     if lex is not None:
-        validity = validate_all(lex, [p[2] for p in parts.values()], progress)
+        validity = validate_all(lex, [p[2] for p in parts.values()], say)
         if lex.loaded:
             events.append(f"loaded the {lex.language} hunspell dictionary ({lex.source}); its answers are cached")
     if why:
@@ -154,6 +156,5 @@ def run_compare(specs: list[str], langs: list[str], ref: str = DEFAULT_REF, seed
         warnings = [f"skipped {name}: {why}" for name, why in skipped.items()]
         if not specs:
             raise InputError("no zoo tokenizer is available on this machine; pass tokenizer paths")
-    toks = load_labelled(list(specs), labels, progress=(lambda _s, k, n: progress(f"loading {k + 1}/{n}"))
-                         if progress else None)
+    toks = load_labelled(list(specs), labels, progress=progress)
     return compare_premiums(toks, langs, ref=ref, seed=seed, n_boot=n_boot, progress=progress, warnings=warnings)

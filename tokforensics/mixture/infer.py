@@ -19,6 +19,7 @@ import numpy as np
 from .. import cache
 from ..corpus.categories import GROUPS
 from ..errors import InputError
+from ..progress import Progress
 from ..tokenizer.view import Tokenizer
 from . import lp, streaming
 from .counts import DocumentCounts, WordArrays, document_counts
@@ -32,9 +33,6 @@ REPLAY_VERSION = "2"  # 2: counts are sums of per-document counts
 # large one; samples under this size add noise that the LP happily fits. Smaller ones are left out (and said so).
 MIN_CATEGORY_BYTES = 50_000
 
-# (stage, done, total); a stage may carry a detail after ": " ("solve: 1,234 rows violated ..."), which replaces
-# the stage's previous detail rather than naming a new stage
-Progress = Callable[[str, int, int], None]
 Notify = Callable[[str], None]  # a caveat, said as soon as it is known
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from ..corpus.categories import (
 from ..corpus.documents import FileRange, document_keys, file_ranges, head_text, iter_batches
 from ..corpus.textio import NotUtf8Error, inner_suffix
 from ..errors import InputError
+from ..progress import Progress
 from ..tokenizer.view import Tokenizer
 from .counts import DocumentCounts, WordArrays
 from .executor import Executor
@@ -52,8 +52,6 @@ from .pretokens import (
 
 STREAM_VERSION = "1"
 BOOTSTRAP_BLOCKS = 256
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

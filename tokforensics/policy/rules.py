@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from ..corpus.probes import probe_set
 from ..errors import InputError, TokError, UsageError
+from ..progress import Progress
 from ..tokenizer.view import Tokenizer
 from .baseline import GoldenComparison, compare_golden, read_golden
 from .config import Policy, Rule
@@ -195,12 +196,12 @@ CHECKS: dict[str, Callable[[Rule, Tokenizer, Measurer, dict], list[RuleResult]]]
 
 
 def run_check(policy: Policy, tok: Tokenizer, measurer: Measurer,
-              progress: Callable[[str], None] | None = None) -> CheckResult:
+              progress: Progress | None = None) -> CheckResult:
     ctx: dict[str, Any] = {"policy": policy}
     results: list[RuleResult] = []
-    for rule in policy.rules:
+    for i, rule in enumerate(policy.rules):
         if progress:
-            progress(rule.kind)
+            progress(rule.kind, i, len(policy.rules))
         t0 = time.perf_counter()
         try:
             rows = CHECKS[rule.kind](rule, tok, measurer, ctx)

@@ -17,12 +17,11 @@ from typing import Any
 from ..arith.probe import scheme_name
 from ..corpus.probes import Probe
 from ..errors import TokError
+from ..progress import Progress
 from ..tokenizer.ref import TokenizerRef, ref_of
 from ..tokenizer.view import Tokenizer
 from . import figures
 from .viewer import example_probes, live_encoder, tokenize_examples
-
-Progress = Callable[[str], None]
 
 # Languages drawn in the premium chart (all languages are in the table), when the corpus has them.
 CHART_LANGS = ("deu", "fra", "spa", "por", "ita", "pol", "tur", "fin", "vie", "ind", "swh", "yor", "rus", "ukr",
@@ -307,9 +306,11 @@ def collect_report(toks: list[Tokenizer], *, mixture: bool = False, extra_texts:
 
     check_languages(languages, reference)
 
+    steps = ["vocabulary", "premiums", "numbers", "reachability", "round trip", "mixture", "viewer"]
+
     def step(name: str) -> None:
         if progress:
-            progress(name)
+            progress(name, steps.index(name), len(steps))
 
     sections: dict[str, Section | None] = {}
     step("vocabulary")
