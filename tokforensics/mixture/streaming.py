@@ -32,7 +32,7 @@ from ..corpus.categories import (
     discover_user_dir,
 )
 from ..corpus.documents import FileRange, document_keys, file_ranges, head_text, iter_batches
-from ..corpus.textio import NotUtf8Error, inner_suffix
+from ..corpus.textio import NotUtf8Error, inner_suffix, require_regular
 from ..errors import InputError
 from ..progress import Progress
 from ..tokenizer.view import Tokenizer
@@ -169,8 +169,11 @@ def plan_user_dir(tok: Tokenizer, root: Path, *, budget: int | None, seed: int, 
                   executor: Executor, progress: Progress | None = None) -> StreamPlan:
     root = Path(root).expanduser().absolute()  # workers elsewhere resolve no relative path
     found, warnings = discover_user_dir(root)
-    if not found:
-        raise InputError(f"{root}: no category files found")
+    if len(found) < 2:  # said before any file is read, not after counting a large one
+        raise InputError(f"{root.name}: need at least two categories to infer a mixture (found {len(found)})")
+    for cf in found:
+        for p in cf.files:
+            require_regular(p)  # a FIFO would block the hashing forever
     spec = pretokenizer_spec(tok)
     blocks = BOOTSTRAP_BLOCKS if bootstrap else 1
     paths = [str(p) for cf in found for p in cf.files]
