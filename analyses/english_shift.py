@@ -5,7 +5,7 @@ pack. Its mixture is then inferred, with every LP solved to a certified optimum,
 and code plus an English sample that is either
 
   in-domain   the other half of the same English category, or
-  shifted     the other English category only (documentation text for a tokenizer trained on literature, or the
+  shifted     the other English category only (documentation text for a tokenizer trained on a handbook, or the
               reverse): the situation of GPT-2, trained on web text and read through our documentation English.
 
 The truth is 100% English in every case, so any non-English or code share is the estimator's error.

@@ -190,7 +190,7 @@ def render_mixture(res, top: int = 25) -> None:
     hidden = len(res.categories) - len(rows)
     head = "APPROXIMATE " if d.approximate else ""
     console.print(table(
-        f"{head}Inferred training mixture of {res.tokenizer} (first {res.merges_used:,} of {res.merges_available:,} "
+        f"{head}Inferred training mixture of {res.tokenizer.label} (first {res.merges_used:,} of {res.merges_available:,} "
         f"merges, estimator {res.estimator}" + (f", constraints from merge {res.skip:,} on" if res.skip else "") + ")",
         [("category", "left"), ("group", "left"), ("script", "left"),
          ("share %" + (" [95% CI]" if res.bootstrap else ""), "right"), ("sample bytes", "right")],

@@ -20,6 +20,7 @@ from .. import cache
 from ..corpus.categories import GROUPS
 from ..errors import InputError
 from ..progress import Progress
+from ..tokenizer.ref import TokenizerRef, ref_of
 from ..tokenizer.view import Tokenizer
 from . import lp, streaming
 from .counts import DocumentCounts, WordArrays, document_counts
@@ -83,8 +84,7 @@ class BootstrapReport:
 
 @dataclass(frozen=True)
 class MixtureResult:
-    tokenizer: str
-    tokenizer_sha256: str
+    tokenizer: TokenizerRef
     pack: str
     pack_source: str
     estimator: str
@@ -286,7 +286,7 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     timing["sample"] = time.perf_counter() - t0
 
     result_path = cache.entry_path("mixture", _result_key(tok, pack, settings), ".result.json")
-    cached = _read_result(result_path)
+    cached = _read_result(result_path, tok)
     if cached is not None:
         return cached
 
@@ -347,7 +347,7 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
         if c.group == "non_english":
             scripts[c.script] = scripts.get(c.script, 0.0) + c.share
     result = MixtureResult(
-        tokenizer=tok.name, tokenizer_sha256=tok.sha256, pack=pack.name, pack_source=pack.source,
+        tokenizer=ref_of(tok), pack=pack.name, pack_source=pack.source,
         estimator=settings.estimator, merges_used=settings.merges, merges_available=len(all_merges),
         skip=settings.skip, categories=cats, groups=_group_sums(cats, np.array([c.share for c in cats])),
         scripts=dict(sorted(scripts.items(), key=lambda kv: -kv[1])), diagnostics=report,
@@ -436,12 +436,16 @@ def _result_key(tok: Tokenizer, pack, settings: MixtureSettings) -> str:
                         settings.cache_parts())
 
 
-def _read_result(path: Path) -> MixtureResult | None:
-    return cache.read_entry(path, _parse_result)
+def _read_result(path: Path, tok: Tokenizer) -> MixtureResult | None:
+    return cache.read_entry(path, lambda data: _parse_result(data, tok))
 
 
-def _parse_result(data: bytes) -> MixtureResult:
+def _parse_result(data: bytes, tok: Tokenizer) -> MixtureResult:
     d = json.loads(data.decode("utf-8"))
+    # the key holds the tokenizer's sha256, so the entry is this tokenizer's: its ref is the one given now (its
+    # label and source may differ from the run that stored it; entries from before refs had a plain name)
+    d.pop("tokenizer_sha256", None)
+    d["tokenizer"] = ref_of(tok)
     d["categories"] = [CategoryShare(**{**c, "interval": tuple(c["interval"]) if c.get("interval") else None})
                        for c in d["categories"]]
     d["diagnostics"] = SolveReport(**d["diagnostics"])
@@ -468,7 +472,7 @@ def cached_result(tok: Tokenizer, categories: str | Path = "default",
             pack = _load_pack(categories, settings)
     except InputError:
         return None
-    return _read_result(cache.entry_path("mixture", _result_key(tok, pack, settings), ".result.json"))
+    return _read_result(cache.entry_path("mixture", _result_key(tok, pack, settings), ".result.json"), tok)
 
 
 __all__ = ["infer_mixture", "cached_result", "MixtureResult", "CategoryShare", "SolveReport", "MixtureSettings"]
