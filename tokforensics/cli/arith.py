@@ -14,6 +14,7 @@ from ..arith.model import ModelProbeResult, probe_model
 from ..arith.numbers import parse_digit_range, parse_int_list
 from ..arith.probe import DEFAULT_SAMPLES, ArithProbeResult, NumberProbe, probe_many
 from ..errors import UsageError
+from ..tokenizer.display import marked
 from .common import bar, label_option
 from .render import State, console, emit_result, err_console, table
 
@@ -319,7 +320,7 @@ def _example(pieces: list[str]) -> str:
         cut = pieces.index("‖")
         start = max((i + 1 for i in range(cut) if "\n" in pieces[i]), default=0)
         pieces = pieces[start:]
-    return "|".join(p.replace("\n", "↵") for p in pieces)
+    return "|".join(marked(p) for p in pieces)
 
 
 def _best_rows(m: ModelProbeResult, value, fmt: str) -> list[list[str]]:

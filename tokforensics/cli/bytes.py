@@ -9,6 +9,7 @@ import typer
 
 from ..corpus.textio import read_input_bytes
 from ..errors import InputError, UsageError
+from ..tokenizer.display import marked
 from .render import State, console, emit_result, err_console, table
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
@@ -50,10 +51,6 @@ def _read(file: Path) -> bytes:
     return read_input_bytes(file)
 
 
-def _esc(s: str) -> str:
-    return s.replace("\n", "↵").replace("\t", "→")
-
-
 @bytes_app.command("next")
 def next_cmd(
     prompt: str = typer.Argument(None, help="Prompt text (may end in the middle of a token)."),
@@ -81,12 +78,12 @@ def render_next(res) -> None:
     for i in range(max(len(res.byte_level), len(res.naive))):
         a = res.byte_level[i] if i < len(res.byte_level) else None
         b = res.naive[i] if i < len(res.naive) else None
-        rows.append([i + 1, _esc(a.shown) if a else None, a.prob if a else None,
-                     _esc(b.shown) if b else None, b.prob if b else None])
+        rows.append([i + 1, marked(a.shown) if a else None, a.prob if a else None,
+                     marked(b.shown) if b else None, b.prob if b else None])
     console.print(table(
         f"tok bytes next — {res.model}", [("#", "right"), ("byte-level: next byte", "left"), ("P", "right"),
                                           ("naive tokens: first byte", "left"), ("P", "right")], rows,
-        caption=(f"prompt tokens: {' | '.join(_esc(t) for t in res.prompt_tokens)}\n"
+        caption=(f"prompt tokens: {' | '.join(marked(t) for t in res.prompt_tokens)}\n"
                  f"byte level sums over {res.covers} valid tokenizations covering the prompt; "
                  f"non-canonical mass {res.leak:.2%}; log P(prompt) = {res.logprob:.2f}"),
     ))
@@ -120,7 +117,7 @@ def score_cmd(
         data = text.encode("utf-8")
         if not data:
             raise InputError("the text is empty: give some text")
-        source, shown = "argument", _esc(text if len(text) <= 24 else text[:23] + "…")
+        source, shown = "argument", marked(text if len(text) <= 24 else text[:23] + "…")
     res = score(_engine(model, device), data, source=source, end_of_text=eos)
     if State.json:
         emit_result(res)
@@ -160,9 +157,9 @@ def complete_cmd(
         emit_result(res)
         return
     mode = "greedy" if seed is None else f"sampled, seed {seed}"
-    rows = [[f"byte level ({mode})", _esc(res.byte_level) + (" ⏎end" if res.byte_level_ended else "")],
-            ["token healing (greedy)", _esc(res.token_healing)], ["naive tokens (greedy)", _esc(res.naive)]]
-    console.print(table(f"tok bytes complete — {res.model}", [("method", "left"), (f"prompt: {_esc(res.prompt)}", "left")],
+    rows = [[f"byte level ({mode})", marked(res.byte_level) + (" ⏎end" if res.byte_level_ended else "")],
+            ["token healing (greedy)", marked(res.token_healing)], ["naive tokens (greedy)", marked(res.naive)]]
+    console.print(table(f"tok bytes complete — {res.model}", [("method", "left"), (f"prompt: {marked(res.prompt)}", "left")],
                         rows, caption=f"up to {res.max_bytes} bytes; {res.seconds:.1f} s"))
 
 
@@ -203,10 +200,10 @@ def ensemble_cmd(
         row: list = [i + 1]
         for lst in [*res.per_model, res.mixture]:
             bp = lst[i] if i < len(lst) else None
-            row += [_esc(bp.shown) if bp else None, bp.prob if bp else None]
+            row += [marked(bp.shown) if bp else None, bp.prob if bp else None]
         rows.append(row)
-    console.print(table(f"tok bytes ensemble — next byte after {_esc(res.prompt)!r}", cols, rows))
-    comp = [["mixture", _esc(res.completion)]] + [[m, _esc(c)] for m, c in zip(res.models, res.per_model_completion,
+    console.print(table(f"tok bytes ensemble — next byte after {marked(res.prompt)!r}", cols, rows))
+    comp = [["mixture", marked(res.completion)]] + [[m, marked(c)] for m, c in zip(res.models, res.per_model_completion,
                                                                                  strict=True)]
     console.print(table("byte-level completions" + ("" if seed is None else f" (seed {seed})"),
                         [("model", "left"), ("completion", "left")], comp))
