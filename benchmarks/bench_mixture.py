@@ -143,7 +143,7 @@ def bench_headline(cold_s: float | None) -> dict:
             "cold_s": cold_s, "ratio": cold_s / train_s if cold_s else None}
 
 
-def bench_bootstrap(replicates: int = 20, merges: int = 2000, per_category: int = 200_000) -> dict:
+def bench_bootstrap(replicates: int = 20, merges: int = 1000, per_category: int = 100_000) -> dict:
     from tokforensics.mixture.executor import LocalPoolExecutor
     from tokforensics.mixture.infer import infer_mixture
     from tokforensics.mixture.settings import MixtureSettings
