@@ -156,3 +156,28 @@ def test_bad_options_name_their_flags(cat_dir):
                        (["--min-category-bytes", "-1"], "--min-category-bytes"), (["--estimator", "nope"], "estimator"),
                        (["--skip", "500", "--merges", "400"], "--skip")]:
         assert_clean_error(run_tok("infer-mixture", "gpt2", "--categories", str(cat_dir), *args), flag)
+
+
+def test_a_shipped_pack_result_is_served_without_reading_the_pack(fresh_cache, monkeypatch):
+    """Warm runs on a shipped pack find the result from the pack files' hash, before decompressing anything."""
+    from tokforensics.mixture import infer
+    from tokforensics.mixture.settings import MixtureSettings
+    from tokforensics.tokenizer.view import load_tokenizer
+
+    tok = load_tokenizer("gpt2")
+    settings = MixtureSettings(merges=40, max_rounds=2, bytes_per_category=20_000, min_category_bytes=0)
+    first = infer.infer_mixture(tok, "default", settings=settings)
+    assert first.timing.get("cached_result") is not True
+
+    def no_pack(*_a, **_k):
+        raise AssertionError("the pack was loaded for a cached result")
+
+    monkeypatch.setattr(infer, "_load_pack", no_pack)
+    seen: list[str] = []
+    second = infer.infer_mixture(tok, "default", settings=settings, notify=seen.append)
+    assert second.timing["cached_result"] is True
+    assert [c.share for c in second.categories] == [c.share for c in first.categories]
+    assert seen == first.warnings
+    other = MixtureSettings(merges=40, max_rounds=2, bytes_per_category=20_000, min_category_bytes=0, seed=1)
+    with pytest.raises(AssertionError, match="pack was loaded"):
+        infer.infer_mixture(tok, "default", settings=other)  # other settings: not served from this entry

@@ -268,6 +268,17 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     merge_ids = all_merges[: settings.merges]
     timing["load"] = time.perf_counter() - t0
 
+    # a shipped pack's result is found from its files' bytes, before the pack is decompressed and sampled (that
+    # takes seconds; the files and the settings determine the samples)
+    fast_path = _shipped_result_path(tok, categories, settings)
+    if fast_path is not None:
+        cached = _read_result(fast_path, tok)
+        if cached is not None:
+            for note in cached.warnings:
+                if notify:
+                    notify(note)
+            return cached
+
     t0 = time.perf_counter()
     executor = as_executor(executor) if executor is not None else default_executor()
     streamed = streaming.is_user_dir(categories)
@@ -288,6 +299,11 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     result_path = cache.entry_path("mixture", _result_key(tok, pack, settings), ".result.json")
     cached = _read_result(result_path, tok)
     if cached is not None:
+        if fast_path is not None:
+            try:
+                cache.write_bytes_atomic(fast_path, result_path.read_bytes())
+            except OSError:
+                pass
         return cached
 
     t0 = time.perf_counter()
@@ -355,7 +371,10 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
                                                  for k, v in timing.items()},
         group_intervals=group_iv, bootstrap=boot, warnings=notes)
     try:
-        cache.write_bytes_atomic(result_path, json.dumps(dataclasses.asdict(result)).encode("utf-8"))
+        blob = json.dumps(dataclasses.asdict(result)).encode("utf-8")
+        cache.write_bytes_atomic(result_path, blob)
+        if fast_path is not None:
+            cache.write_bytes_atomic(fast_path, blob)
     except OSError:
         pass
     return result
@@ -434,6 +453,25 @@ def _result_key(tok: Tokenizer, pack, settings: MixtureSettings) -> str:
             for c in pack.categories]
     return cache.key_of("mixture-result", REPLAY_VERSION, lp.LP_VERSION, tok.sha256, tok.name, pack.name, cats,
                         settings.cache_parts())
+
+
+def _shipped_result_path(tok: Tokenizer, categories: str | Path, settings: MixtureSettings) -> Path | None:
+    """Where the result for a shipped pack is kept under the hash of the pack's files; None for a directory."""
+    from ..corpus.categories import pack_dir
+
+    if not isinstance(categories, str) or "/" in categories or "\\" in categories:
+        return None
+    meta_path = pack_dir(categories) / "pack.json"
+    try:
+        meta = meta_path.read_bytes()
+        h = hashlib.sha256(meta)
+        for c in json.loads(meta)["categories"]:
+            h.update(c["file"].encode("utf-8") + b"\0" + (meta_path.parent / c["file"]).read_bytes())
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # the slow path reports what is wrong with the pack
+    key = cache.key_of("mixture-result-pack", REPLAY_VERSION, lp.LP_VERSION, tok.sha256, tok.name, categories,
+                       h.hexdigest(), settings.cache_parts())
+    return cache.entry_path("mixture", key, ".result.json")
 
 
 def _read_result(path: Path, tok: Tokenizer) -> MixtureResult | None:
