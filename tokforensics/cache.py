@@ -139,6 +139,39 @@ def cached(kind: str, key: str, suffix: str, build: Callable[[], T], *, dump: Ca
     return value
 
 
+def npz_bytes(**arrays) -> bytes:
+    """Arrays as the bytes of an .npz file (what `write_bytes_atomic` and `cached` store)."""
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def npz_arrays(names: tuple[str, ...]) -> Callable[[bytes], dict]:
+    """A `read_entry`/`cached` parser for an .npz entry that must hold these arrays (else it is damaged)."""
+
+    def parse(data: bytes) -> dict:
+        import io
+
+        import numpy as np
+
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            return {k: z[k] for k in names}
+
+    return parse
+
+
+def store(path: Path, data: bytes) -> None:
+    """Write an entry atomically; a cache that cannot be written only costs time."""
+    try:
+        write_bytes_atomic(path, data)
+    except OSError:
+        pass
+
+
 def cached_bytes(kind: str, key: str, suffix: str, build: Callable[[], bytes],
                  validate: Callable[[bytes], object] | None = None) -> bytes:
     """`cached` for a value that is its own stored form; `validate` raises on a damaged entry."""

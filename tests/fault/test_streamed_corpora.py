@@ -62,13 +62,13 @@ def test_bad_file_in_streamed_directory(case, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.setenv("TOKFORENSICS_CACHE", str(cache))
     before = tree(cats)
-    run = run_in(tmp_path, "infer-mixture", "gpt2", "-c", str(cats), "--merges", "200")
+    run = run_in(tmp_path, "infer-mixture", "gpt2", "--categories", str(cats), "--merges", "200")
     assert_clean_failure(run, *needles)
     assert tree(cats) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "cats"] or not (tmp_path / "cache").exists()
     _cache_entries_whole(cache)
     # the same bad input fails the same way on a second run (nothing half-stored was taken for a result)
-    again = run_in(tmp_path, "infer-mixture", "gpt2", "-c", str(cats), "--merges", "200")
+    again = run_in(tmp_path, "infer-mixture", "gpt2", "--categories", str(cats), "--merges", "200")
     assert_clean_failure(again, *needles)
 
 
@@ -81,7 +81,7 @@ def test_not_utf8_file_beside_good_ones_is_skipped_with_a_note(tmp_path, monkeyp
     (cats / "de" / "good.txt").write_text("Grüße aus Köln und Berlin. " * 200)
     (cats / "de" / "bad.txt").write_bytes(("Grüße " * 200).encode("latin-1"))
     monkeypatch.setenv("TOKFORENSICS_CACHE", str(tmp_path / "cache"))
-    run = run_in(tmp_path, "--json", "infer-mixture", "gpt2", "-c", str(cats), "--merges", "200", "--lp-rounds", "2")
+    run = run_in(tmp_path, "--json", "infer-mixture", "gpt2", "--categories", str(cats), "--merges", "200", "--lp-rounds", "2")
     assert run.code == 0, run.err
     res = json.loads(run.out)
     assert {c["name"] for c in res["categories"]} == {"en", "de", "python"}

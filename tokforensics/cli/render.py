@@ -12,6 +12,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..tokenizer.display import marked
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -107,11 +109,6 @@ TOKEN_STYLES = ("black on cyan", "black on yellow")
 SEPARATOR = "|"
 
 
-def shown_piece(piece: str) -> str:
-    """A token's text as shown inline: newline, tab and carriage return made visible."""
-    return piece.replace("\n", "↵").replace("\t", "→").replace("\r", "␍")
-
-
 def colour_on(c: Console | None = None) -> bool:
     c = c or console
     return c.color_system is not None and not c.no_color
@@ -125,7 +122,7 @@ def token_line(pieces: list[str], start: int = 0, mark: int | None = None, c: Co
     line = Text()
     colour = colour_on(c)
     for k, p in enumerate(pieces, start):
-        shown = shown_piece(p)
+        shown = marked(p)
         style = (TOKEN_STYLES[k % 2] if colour else "") + (" bold underline" if k == mark else "")
         if not colour and k > start:
             line.append(SEPARATOR, style="dim")

@@ -105,26 +105,6 @@ class MixtureResult:
 
 
 # --------------------------------------------------------------------------------------------- counting
-def _npz_entry(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray] | None:
-    """A cached .npz entry with all its arrays, or None; a damaged entry is deleted (and said so)."""
-    if not path.exists():
-        return None
-    try:
-        with np.load(path) as z:
-            return {k: z[k] for k in names}
-    except Exception as exc:  # noqa: BLE001 -- truncated, not a zip, missing arrays: all mean "recompute"
-        cache.discard(path, exc.__class__.__name__)
-        return None
-
-
-def _store_npz(path: Path, **arrays) -> None:
-    try:
-        with cache.atomic_writer(path, "wb") as f:
-            np.savez(f, **arrays)
-    except OSError:
-        pass  # a read-only cache only costs time
-
-
 _DC_FIELDS = ("symbols", "word_start", "counts", "n_bytes", "n_pretokens", "doc_ptr", "doc_word", "doc_count",
               "doc_bytes")
 _TR_FIELDS = ("init_keys", "init_counts", "d_step", "d_key", "d_delta", "merged_counts", "total_pairs")
@@ -138,16 +118,18 @@ def _counts_key(tok: Tokenizer, documents: list[str]) -> str:
 
 
 def cached_document_counts(tok: Tokenizer, documents: list[str], key: str | None = None) -> DocumentCounts:
-    path = cache.entry_path("mixture", key or _counts_key(tok, documents), ".counts.npz")
-    z = _npz_entry(path, _DC_FIELDS)
-    if z is not None:
+    def dump(dc: DocumentCounts) -> bytes:
+        return cache.npz_bytes(symbols=dc.words.symbols, word_start=dc.words.word_start, counts=dc.words.counts,
+                               n_bytes=dc.words.n_bytes, n_pretokens=dc.words.n_pretokens, doc_ptr=dc.doc_ptr,
+                               doc_word=dc.doc_word, doc_count=dc.doc_count, doc_bytes=dc.doc_bytes)
+
+    def load(data: bytes) -> DocumentCounts:
+        z = cache.npz_arrays(_DC_FIELDS)(data)
         wa = WordArrays(z["symbols"], z["word_start"], z["counts"], int(z["n_bytes"]), int(z["n_pretokens"]))
         return DocumentCounts(wa, z["doc_ptr"], z["doc_word"], z["doc_count"], z["doc_bytes"])
-    dc = document_counts(tok, documents)
-    _store_npz(path, symbols=dc.words.symbols, word_start=dc.words.word_start, counts=dc.words.counts,
-               n_bytes=dc.words.n_bytes, n_pretokens=dc.words.n_pretokens, doc_ptr=dc.doc_ptr,
-               doc_word=dc.doc_word, doc_count=dc.doc_count, doc_bytes=dc.doc_bytes)
-    return dc
+
+    return cache.cached("mixture", key or _counts_key(tok, documents), ".counts.npz",
+                        lambda: document_counts(tok, documents), dump=dump, load=load)
 
 
 def _replay_job(args) -> Trajectory:
@@ -185,7 +167,7 @@ def replay_counts(tok: Tokenizer, counts: list[DocumentCounts], keys: list[str],
     for i in range(len(counts)):
         key = cache.key_of("trajectory", REPLAY_VERSION, keys[i], merges_hash)
         paths.append(cache.entry_path("mixture", key, ".npz"))
-        z = _npz_entry(paths[i], _TR_FIELDS)
+        z = cache.read_entry(paths[i], cache.npz_arrays(_TR_FIELDS))
         if z is None:
             todo.append(i)
         else:
@@ -194,8 +176,9 @@ def replay_counts(tok: Tokenizer, counts: list[DocumentCounts], keys: list[str],
     jobs = [(counts[i].words.symbols, counts[i].words.word_start, counts[i].words.counts, merge_ids, V) for i in todo]
     for k, (i, tr) in enumerate(zip(todo, executor.map(_replay_job, jobs), strict=True)):
         out[i] = tr
-        _store_npz(paths[i], init_keys=tr.init_keys, init_counts=tr.init_counts, d_step=tr.d_step, d_key=tr.d_key,
-                   d_delta=tr.d_delta, merged_counts=tr.merged_counts, total_pairs=tr.total_pairs)
+        cache.store(paths[i], cache.npz_bytes(init_keys=tr.init_keys, init_counts=tr.init_counts, d_step=tr.d_step,
+                                              d_key=tr.d_key, d_delta=tr.d_delta, merged_counts=tr.merged_counts,
+                                              total_pairs=tr.total_pairs))
         if progress:
             progress("replay", k + 1, len(todo))
     return out  # type: ignore[return-value]

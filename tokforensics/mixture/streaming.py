@@ -239,23 +239,16 @@ def _selections(cats_files, digest_of, budget, seed, executor, progress) -> list
         keys = np.concatenate([k for k, _ in parts[i]]) if parts[i] else np.zeros(0, np.uint64)
         sizes = np.concatenate([s for _, s in parts[i]]) if parts[i] else np.zeros(0, np.int64)
         out[i] = _select(keys, sizes, budget)
-        try:
-            with cache.atomic_writer(paths[i], "wb") as f:
-                np.savez(f, all=np.array(out[i] is None), kept=np.zeros(0, np.uint64) if out[i] is None else out[i])
-        except OSError:
-            pass
+        cache.store(paths[i], cache.npz_bytes(all=np.array(out[i] is None),
+                                              kept=np.zeros(0, np.uint64) if out[i] is None else out[i]))
     return out
 
 
 def _selection_entry(path: Path) -> tuple[np.ndarray | None] | None:
-    if not path.exists():
+    z = cache.read_entry(path, cache.npz_arrays(("all", "kept")))
+    if z is None:
         return None
-    try:
-        with np.load(path) as z:
-            return (None if bool(z["all"]) else z["kept"].astype(np.uint64),)
-    except Exception as exc:  # noqa: BLE001 -- any damage means "sample again"
-        cache.discard(path, exc.__class__.__name__)
-        return None
+    return (None if bool(z["all"]) else z["kept"].astype(np.uint64),)
 
 
 def _range_bytes(fr: FileRange) -> int:
@@ -264,23 +257,12 @@ def _range_bytes(fr: FileRange) -> int:
 
 
 def _load_table(key: str) -> RangeCounts | None:
-    path = cache.entry_path("stream", key, ".table.npz")
-    if not path.exists():
-        return None
-    try:
-        with np.load(path) as z:
-            return table_from_arrays({k: z[k] for k in TABLE_FIELDS})
-    except Exception as exc:  # noqa: BLE001 -- truncated, not a zip, missing arrays: all mean "recount"
-        cache.discard(path, exc.__class__.__name__)
-        return None
+    parse = cache.npz_arrays(TABLE_FIELDS)
+    return cache.read_entry(cache.entry_path("stream", key, ".table.npz"), lambda data: table_from_arrays(parse(data)))
 
 
 def _store_table(key: str, rc: RangeCounts) -> None:
-    try:
-        with cache.atomic_writer(cache.entry_path("stream", key, ".table.npz"), "wb") as f:
-            np.savez(f, **table_arrays(rc))
-    except OSError:
-        pass
+    cache.store(cache.entry_path("stream", key, ".table.npz"), cache.npz_bytes(**table_arrays(rc)))
 
 
 def count_plan(plan: StreamPlan, executor: Executor, progress: Progress | None = None,
