@@ -135,3 +135,32 @@ class CategorySpec:
     group: str
     script: str
     sources: list[Source] = field(default_factory=list)
+
+
+def pick_source_files(pkg_key: str, root: Path, files: Iterable[Path], budget: int, file_max: int,
+                      require: str | None = None) -> list[tuple[str, str]]:
+    """(relative path, text) of whole source files (head file_max bytes each, cut at a line), chosen in sha256
+    order of (package, path) up to budget bytes and returned sorted by path. Files that are not UTF-8, carry a
+    refused licence or a registry URL, or lack `require` are passed over."""
+    cands = sorted({f.relative_to(root).as_posix(): f for f in files}.items())
+    order = sorted(cands, key=lambda kv: hashlib.sha256(f"{pkg_key}\0{kv[0]}".encode()).hexdigest())
+    picked: list[tuple[str, str]] = []
+    used = 0
+    for rel, path in order:
+        if used >= budget:
+            break
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        if LICENCE_BAD.search(text) or REGISTRY_HOST.search(text) or (require and require not in text):
+            continue
+        text = head_bytes(text.replace("\r\n", "\n").strip("\n"), file_max)
+        if not text.strip() or "\x00" in text:
+            continue
+        b = nbytes(text) + 1
+        if used + b > budget:
+            continue
+        picked.append((rel, text))
+        used += b
+    return sorted(picked)

@@ -17,13 +17,11 @@ from pathlib import Path
 
 from common import Package, nbytes
 from documents import (
-    LICENCE_BAD,
-    REGISTRY_HOST,
     CategorySpec,
     Doc,
     Source,
     chunk_text,
-    head_bytes,
+    pick_source_files,
     rglob,
     script_family,
 )
@@ -290,31 +288,8 @@ def python_doc_prose_whole(root: Path, checker: Checker) -> Source:
 def code_docs_whole(pkg_key: str, root: Path, files: Iterable[Path], budget: int,
                     require: str | None = None) -> list[Doc]:
     """Whole source files (at most FILE_MAX bytes each, cut at a line) in sha256 order up to budget."""
-    import hashlib
-
-    cands = sorted({f.relative_to(root).as_posix(): f for f in files}.items())
-    order = sorted(cands, key=lambda kv: hashlib.sha256(f"{pkg_key}\0{kv[0]}".encode()).hexdigest())
-    picked: list[tuple[str, str]] = []
-    used = 0
-    for rel, path in order:
-        if used >= budget:
-            break
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
-        if LICENCE_BAD.search(text) or REGISTRY_HOST.search(text) or (require and require not in text):
-            continue
-        text = head_bytes(text.replace("\r\n", "\n").strip("\n"), FILE_MAX)
-        if not text.strip() or "\x00" in text:
-            continue
-        b = nbytes(text) + 1
-        if used + b > budget:
-            continue
-        picked.append((rel, text))
-        used += b
     docs = []
-    for rel, text in sorted(picked):
+    for rel, text in pick_source_files(pkg_key, root, files, budget, FILE_MAX, require):
         pieces = chunk_text(text, DOC_MAX)
         docs += [Doc(p, f"{pkg_key}:{rel}" if i == 0 else f"{pkg_key}:{rel}#{i + 1}") for i, p in enumerate(pieces)]
     return docs

@@ -7,7 +7,6 @@ Its output is byte-for-byte the former ``default`` pack (only pack.json's name c
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 from collections.abc import Iterable
@@ -19,13 +18,11 @@ from common import REPO, Package, gzip_bytes, nbytes, sha256_bytes, write  # noq
 sys.path.insert(0, str(REPO))
 
 from documents import (  # noqa: E402
-    LICENCE_BAD,
-    REGISTRY_HOST,
     CategorySpec,
     Doc,
     Source,
     chunk_text,
-    head_bytes,
+    pick_source_files,
     rglob,
     script_family,
 )
@@ -80,32 +77,9 @@ PACKAGES = {
 def code_docs(pkg_key: str, root: Path, files: Iterable[Path], budget: int,
               require: str | None = None) -> list[Doc]:
     """Whole source files (head FILE_MAX bytes each) chosen in sha256 order up to budget, then chunked."""
-    picked: list[tuple[str, str]] = []
-    cands = sorted({f.relative_to(root).as_posix(): f for f in files}.items())
-    order = sorted(cands, key=lambda kv: hashlib.sha256(f"{pkg_key}\0{kv[0]}".encode()).hexdigest())
-    used = 0
-    for rel, path in order:
-        if used >= budget:
-            break
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
-        if LICENCE_BAD.search(text) or REGISTRY_HOST.search(text) or (require and require not in text):
-            continue
-        text = head_bytes(text.replace("\r\n", "\n").strip("\n"), FILE_MAX)
-        if not text.strip() or "\x00" in text:
-            continue
-        b = nbytes(text) + 1
-        if used + b > budget:
-            continue
-        picked.append((rel, text))
-        used += b
-    docs = []
-    for rel, text in sorted(picked):
-        for piece in chunk_text(text):
-            docs.append(Doc(piece, f"{pkg_key}:{rel}"))
-    return docs
+    return [Doc(piece, f"{pkg_key}:{rel}")
+            for rel, text in pick_source_files(pkg_key, root, files, budget, FILE_MAX, require)
+            for piece in chunk_text(text)]
 
 # ------------------------------------------------------------------------------------ natural language
 MARKDOWN = [(re.compile(r"^\s*#{1,6}\s*", re.M), ""), (re.compile(r"\*\*|__"), ""),
