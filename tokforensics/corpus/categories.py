@@ -24,6 +24,7 @@ left empty by that raises ``InputError``.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import random
@@ -258,6 +259,27 @@ def shipped_packs() -> list[str]:
     return sorted(p.parent.name for p in root.glob("*/pack.json")) if root.is_dir() else []
 
 
+def is_shipped_pack(spec: str | Path) -> bool:
+    """True when spec names a shipped pack (a bare name, not a path, with a pack.json)."""
+    return isinstance(spec, str) and "/" not in spec and "\\" not in spec and (pack_dir(spec) / "pack.json").is_file()
+
+
+def pack_fingerprint(name: str) -> str | None:
+    """sha256 over a shipped pack's pack.json and every category file it names, in order; None when the pack is
+    missing or unreadable (loading it then reports what is wrong)."""
+    if not is_shipped_pack(name):
+        return None
+    meta_path = pack_dir(name) / "pack.json"
+    try:
+        meta = meta_path.read_bytes()
+        h = hashlib.sha256(meta)
+        for c in json.loads(meta)["categories"]:
+            h.update(c["file"].encode("utf-8") + b"\0" + (meta_path.parent / c["file"]).read_bytes())
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return h.hexdigest()
+
+
 def load_categories(spec: str | Path = "default", bytes_per_category: int | None = None,
                     seed: int = 0) -> CategoryPack:
     """Load a shipped category pack by name, or a user directory of category files/folders.
@@ -270,8 +292,8 @@ def load_categories(spec: str | Path = "default", bytes_per_category: int | None
         if bytes_per_category < MIN_CATEGORY_BYTES:
             raise UsageError(f"bytes_per_category={bytes_per_category} is below {MIN_CATEGORY_BYTES} bytes, "
                              "too small to count; use at least 1024 (e.g. 200000)")
-    if isinstance(spec, str) and "/" not in spec and "\\" not in spec and (pack_dir(spec) / "pack.json").is_file():
-        return _load_pack(spec, bytes_per_category, seed)
+    if is_shipped_pack(spec):
+        return _load_pack(str(spec), bytes_per_category, seed)
     path = Path(spec).expanduser()
     if path.is_dir():
         return _load_user_dir(path, bytes_per_category, seed)

@@ -440,20 +440,13 @@ def _result_key(tok: Tokenizer, pack, settings: MixtureSettings) -> str:
 
 def _shipped_result_path(tok: Tokenizer, categories: str | Path, settings: MixtureSettings) -> Path | None:
     """Where the result for a shipped pack is kept under the hash of the pack's files; None for a directory."""
-    from ..corpus.categories import pack_dir
+    from ..corpus.categories import pack_fingerprint
 
-    if not isinstance(categories, str) or "/" in categories or "\\" in categories:
-        return None
-    meta_path = pack_dir(categories) / "pack.json"
-    try:
-        meta = meta_path.read_bytes()
-        h = hashlib.sha256(meta)
-        for c in json.loads(meta)["categories"]:
-            h.update(c["file"].encode("utf-8") + b"\0" + (meta_path.parent / c["file"]).read_bytes())
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # the slow path reports what is wrong with the pack
+    fingerprint = pack_fingerprint(categories) if isinstance(categories, str) else None
+    if fingerprint is None:
+        return None  # a directory, or a broken pack: the slow path reports what is wrong with it
     key = cache.key_of("mixture-result-pack", REPLAY_VERSION, lp.LP_VERSION, tok.sha256, tok.name, categories,
-                       h.hexdigest(), settings.cache_parts())
+                       fingerprint, settings.cache_parts())
     return cache.entry_path("mixture", key, ".result.json")
 
 
