@@ -131,3 +131,18 @@ def test_unreachable_scheduler_is_one_line(cats, fresh_cache):
                   f"tcp://127.0.0.1:{_free_port()}")
     assert run.code == 2 and "Traceback" not in run.err
     assert "cannot reach the Dask scheduler" in " ".join(run.err.split())
+
+
+@pytest.mark.slow
+def test_cluster_reads_an_fsspec_url(cluster, cats, tmp_path, monkeypatch):
+    """The worker opens the files at the URL itself (fsspec's file:// backend here); the shares are the path run's."""
+    address, _ = cluster
+    args = ("--merges", "300", "--lp-rounds", "4", "--scheduler", address)
+    monkeypatch.setenv("TOKFORENSICS_CACHE", str(tmp_path / "a"))
+    by_path = run_tok("--json", "infer-mixture", "gpt2", "--categories", str(cats), *args)
+    monkeypatch.setenv("TOKFORENSICS_CACHE", str(tmp_path / "b"))  # nothing counted before: the worker reads
+    by_url = run_tok("--json", "infer-mixture", "gpt2", "--categories", f"file://{cats}", *args)
+    assert by_path.code == 0 and by_url.code == 0, by_url.err
+    shares = [{c["name"]: c["share"] for c in r.json()["categories"]} for r in (by_path, by_url)]
+    assert shares[0] == shares[1] and set(shares[0]) == {"en", "tr", "python"}
+    assert by_url.json()["pack_source"] == f"user directory file://{cats}"

@@ -210,3 +210,103 @@ def test_cached_result_and_documents_of_a_streamed_directory(corpus, fresh_cache
     docs = {c.name: c.documents for c in res.categories}
     assert docs["en"] == len(list(iter_units(corpus / "en.txt")))
     assert res.timing["count"] >= 0 and res.timing["replay"] >= 0
+
+
+# ------------------------------------------------------------------------------------------------ fsspec URLs
+# Category folders given as fsspec URLs: the same documents, counts and shares as the local folder they name.
+# `file://` is read through fsspec's local backend and `memory://` through its in-process store (so a memory URL
+# needs the serial executor: worker processes do not share that store).
+
+
+@pytest.fixture(scope="module")
+def url_corpus(tmp_path_factory):
+    pytest.importorskip("fsspec", reason="fsspec comes with the [dist] extra (dask), which CI installs")
+    d = tmp_path_factory.mktemp("cats")
+    _write_corpus(d, random.Random(5))
+    (d / "categories.json").write_text(json.dumps({"tr": {"group": "non_english", "display_name": "Türkçe"}}))
+    (d / "notes.md").write_text("not a category\n")
+    return d
+
+
+def _memory_copy(root: Path, name: str) -> str:
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    base = f"/{name}"
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            with fs.open(f"{base}/{p.relative_to(root).as_posix()}", "wb") as f:
+                f.write(p.read_bytes())
+    return f"memory://{base}"
+
+
+def _canonical(res) -> dict:
+    d = json.loads(json.dumps(res, default=lambda o: o.__dict__))
+    d.pop("timing")
+    d["diagnostics"].pop("solve_seconds")
+    d.pop("pack_source")
+    return d
+
+
+def test_discovery_matches_the_local_folder(url_corpus):
+    from tokforensics.corpus.categories import discover_user_dir
+
+    local, lw = discover_user_dir(url_corpus)
+    remote, rw = discover_user_dir(f"file://{url_corpus}")
+    assert [c.name for c in local] == [c.name for c in remote] == ["de", "en", "tr"]
+    assert [len(c.files) for c in local] == [len(c.files) for c in remote]
+    assert all(str(f).startswith("file://") for c in remote for f in c.files)
+    assert [c.display_name for c in remote] == [c.display_name for c in local] and remote[2].display_name == "Türkçe"
+    assert len(lw) == len(rw) == 1 and "notes.md" in rw[0]
+
+
+@pytest.mark.parametrize("kind", ["file", "memory"])
+def test_url_counts_equal_the_local_folder(url_corpus, kind, tmp_path, monkeypatch):
+    tok = load_tokenizer("gpt2")
+    url = f"file://{url_corpus}" if kind == "file" else _memory_copy(url_corpus, "counts")
+    tables = {}
+    for i, root in enumerate([url_corpus, url]):
+        monkeypatch.setenv("TOKFORENSICS_CACHE", str(tmp_path / f"c{i}"))
+        plan = streaming.plan_user_dir(tok, root, budget=20_000, seed=3, bootstrap=True, executor=SerialExecutor())
+        tables[i] = (plan, streaming.count_plan(plan, SerialExecutor()))
+    (p0, t0), (p1, t1) = tables[0], tables[1]
+    assert [c.digests for c in p0.categories] == [c.digests for c in p1.categories]
+    assert [c.salts for c in p0.categories] == [c.salts for c in p1.categories]  # the same seeded documents
+    for a, b in zip(t0, t1, strict=True):
+        assert a.pieces == b.pieces and np.array_equal(a.counts, b.counts) and a.n_docs == b.n_docs
+        assert np.array_equal(a.block_counts, b.block_counts)
+
+
+def test_infer_mixture_from_a_url_is_byte_identical(url_corpus, tmp_path, monkeypatch):
+    from tokforensics.mixture.infer import infer_mixture
+    from tokforensics.mixture.settings import MixtureSettings
+
+    tok = load_tokenizer("gpt2")
+    out = []
+    runs = [(url_corpus, SerialExecutor()), (f"file://{url_corpus}", LocalPoolExecutor(2))]
+    for i, (root, ex) in enumerate(runs):
+        monkeypatch.setenv("TOKFORENSICS_CACHE", str(tmp_path / f"c{i}"))
+        res = infer_mixture(tok, root, MixtureSettings(merges=300, max_rounds=4), ex)
+        # everything but where the files were said to be is the same
+        out.append(json.dumps(_canonical(res), sort_keys=True).replace(f"file://{url_corpus}", str(url_corpus)))
+    assert out[0] == out[1]
+    assert res.pack_source == f"user directory file://{url_corpus}"
+
+
+def test_url_errors_are_one_line(url_corpus, tmp_path, fresh_cache):
+    tok = load_tokenizer("gpt2")
+
+    def plan(root):
+        return streaming.plan_user_dir(tok, root, budget=None, seed=0, bootstrap=False, executor=SerialExecutor())
+
+    with pytest.raises(InputError, match=r"no usable fsspec backend for nosuchscheme://") as e:
+        plan("nosuchscheme://bucket/cats")
+    assert "\n" not in str(e.value)
+    with pytest.raises(InputError, match="not a folder"):
+        plan(f"file://{tmp_path}/missing")
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "en.txt").write_text("hello world\n" * 200)
+    with pytest.raises(InputError, match="need at least two categories"):
+        plan(f"file://{one}")
+    assert streaming.is_user_dir("s3://bucket/cats") and not streaming.is_user_dir("default")

@@ -113,7 +113,9 @@ def _fmt_share(c) -> str:
 @app.command("infer-mixture")
 def infer_mixture_cmd(
     tokenizer: str = typer.Argument(..., help="BPE tokenizer: zoo name or path."),
-    categories: str = typer.Option("default", "--categories", help="Category pack name or a directory."),
+    categories: str = typer.Option("default", "--categories",
+                                   help="Category pack name, a directory, or the fsspec URL of a folder "
+                                        "(s3://..., with its fsspec backend installed)."),
     merges: int = typer.Option(None, "--merges", show_default="the smaller of 30,000 and all merges",
                                help="Solve over the first N merges (the paper: 30,000)."),
     skip: int = typer.Option(0, "--skip", help="Constrain only merges after the first M (extension analysis)."),

@@ -33,8 +33,9 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from tokforensics.corpus import locations
 from tokforensics.corpus.textio import (
     COMPRESSED_SUFFIXES,
     NotUtf8Error,
@@ -346,12 +347,17 @@ def _is_data_file(path: Path) -> bool:
     return path.is_file() and not path.name.startswith(".") and inner_suffix(path) in TEXT_SUFFIXES
 
 
-def _load_overrides(root: Path, warnings: list[str]) -> dict[str, dict]:
-    path = root / "categories.json"
-    if not path.is_file():
+def _load_overrides(root: Path | str, warnings: list[str]) -> dict[str, dict]:
+    if locations.is_url(root):
+        path: Path | str = f"{str(root).rstrip('/')}/categories.json"
+        data = locations.read_bytes(str(path))
+    else:
+        path = Path(root) / "categories.json"
+        data = path.read_bytes() if path.is_file() else None
+    if data is None:
         return {}
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: not valid UTF-8 JSON ({exc}); "
                          'write e.g. {"tr": "non_english", "notes": {"group": "english"}}') from None
@@ -372,16 +378,13 @@ class CategoryFiles:
 
     name: str
     where: str
-    files: tuple[Path, ...]
+    files: tuple[Path, ...] | tuple[str, ...]  # local paths, or URL strings for an fsspec folder
     group: str | None  # from categories.json; None: decided by name
     script: str | None
     display_name: str
 
 
-def discover_user_dir(root: Path) -> tuple[list[CategoryFiles], list[str]]:
-    """The categories of a user directory and the notes about what was ignored; reads no text."""
-    warnings: list[str] = []
-    overrides = _load_overrides(root, warnings)
+def _local_entries(root: Path, warnings: list[str]) -> dict:
     found: dict[str, tuple[str, list[Path]]] = {}
     for entry in sorted(root.iterdir(), key=lambda p: p.name):
         if entry.name.startswith(".") or entry.name == "categories.json":
@@ -406,6 +409,45 @@ def discover_user_dir(root: Path) -> tuple[list[CategoryFiles], list[str]]:
             raise UsageError(f"category {name!r} comes from both {found[name][0]} and {entry}; "
                              "merge them into one file or folder")
         found[name] = (str(entry), files)
+    return found
+
+
+def _url_entries(root: str, warnings: list[str]) -> dict:
+    """The same discovery as a local folder's, over an fsspec listing (no special files exist there)."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    for entry_name, url, is_folder in locations.list_dir(root):
+        if entry_name.startswith(".") or entry_name == "categories.json":
+            continue
+        if is_folder:
+            name = entry_name
+            inside = [(rel, u) for rel, u in locations.find_files(url)
+                      if not any(part.startswith(".") for part in rel.split("/"))]
+            files = [u for rel, u in inside if inner_suffix(PurePosixPath(rel)) in TEXT_SUFFIXES]
+            ignored = [u for rel, u in inside if inner_suffix(PurePosixPath(rel)) not in TEXT_SUFFIXES]
+            for u in ignored[:5]:
+                warnings.append(f"ignored {u}: not .txt/.jsonl (optionally .gz/.xz/.zst)")
+            if not files:
+                warnings.append(f"ignored folder {url}: no .txt/.jsonl files in it")
+                continue
+        else:
+            name = _category_name(PurePosixPath(entry_name))
+            if name is None:
+                warnings.append(f"ignored {url}: not .txt/.jsonl (optionally .gz/.xz/.zst)")
+                continue
+            files = [url]
+        if name in found:
+            raise UsageError(f"category {name!r} comes from both {found[name][0]} and {url}; "
+                             "merge them into one file or folder")
+        found[name] = (url, files)
+    return found
+
+
+def discover_user_dir(root: Path | str) -> tuple[list[CategoryFiles], list[str]]:
+    """The categories of a user directory, or of an fsspec URL folder (a str such as "s3://bucket/cats"), and
+    the notes about what was ignored; reads no text. A URL category's files are URL strings."""
+    warnings: list[str] = []
+    overrides = _load_overrides(root, warnings)
+    found = _url_entries(str(root), warnings) if locations.is_url(root) else _local_entries(Path(root), warnings)
     if not found:
         raise InputError(f"{root}: no category files found; put one .txt or .jsonl file (optionally .gz/.xz/.zst), "
                          "or one folder of them, per category in it")

@@ -12,7 +12,6 @@ holds its first byte. Compressed streams cannot be entered in the middle, so eac
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from . import locations
 from .textio import NotUtf8Error, inner_suffix, is_compressed, open_binary, stream_errors
 
 BLOCK = 4 << 20  # decompressed bytes handed to the counter at a time
@@ -51,13 +51,15 @@ class Batch:
     sizes: np.ndarray  # (n,) i8 UTF-8 bytes of each text
 
 
-def file_ranges(path: Path, salt: int, size: int | None = None, span: int = RANGE) -> list[FileRange]:
-    """One range for a compressed or small file; line-aligned pieces of `span` bytes for a large plain one."""
-    size = os.path.getsize(path) if size is None else size
-    if is_compressed(path) or size <= span:
-        return [FileRange(str(path), 0, None, salt)]
+def file_ranges(path: Path | str, salt: int, size: int | None = None, span: int = RANGE) -> list[FileRange]:
+    """One range for a compressed or small file; line-aligned pieces of `span` bytes for a large plain one.
+    `path`: a local path, or an fsspec URL as a str."""
+    where = str(path)
+    size = locations.size(where) if size is None else size
+    if is_compressed(Path(where)) or size <= span:
+        return [FileRange(where, 0, None, salt)]
     cuts = list(range(0, size, span))
-    return [FileRange(str(path), a, (b if b < size else None), salt)
+    return [FileRange(where, a, (b if b < size else None), salt)
             for a, b in zip(cuts, [*cuts[1:], size], strict=True)]
 
 
@@ -76,8 +78,7 @@ def document_keys(offsets: np.ndarray, salt: int) -> np.ndarray:
 
 def _line_blocks(fr: FileRange) -> Iterator[tuple[int, bytes]]:
     """(offset, bytes) blocks of whole lines of the range (the last line of the file may lack its newline)."""
-    path = Path(fr.path)
-    fh = open_binary(path)
+    fh = open_binary(fr.path)
     with fh:
         pos = fr.start
         if fr.start > 0:  # plain files only: skip the line that began in the range before
@@ -178,7 +179,7 @@ def _jsonl_batch(path: str, data: bytes, lines: list[bytes], offsets: np.ndarray
     return Batch(texts, offsets[np.asarray(keep, dtype=np.int64)].astype(np.uint64), sizes)
 
 
-def head_text(files: list[Path], limit: int = 200_000) -> str:
+def head_text(files: list[Path] | list[str], limit: int = 200_000) -> str:
     """The first `limit` characters of a category's documents (for script detection); unreadable files skipped."""
     out: list[str] = []
     n = 0

@@ -21,7 +21,7 @@ import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tokforensics.errors import InputError
@@ -175,25 +175,67 @@ def _zstandard():
     return zstandard
 
 
-def open_binary(path: Path) -> io.BufferedIOBase:
-    """The decompressed byte stream of a plain, .gz, .xz or .zst file."""
+def open_binary(path: Path | str) -> io.BufferedIOBase:
+    """The decompressed byte stream of a plain, .gz, .xz or .zst file, local or at an fsspec URL (a str)."""
+    from .locations import is_url, open_raw
+
+    if is_url(path):
+        name = PurePosixPath(str(path))  # its suffixes tell the format
+        raw = open_raw(str(path))
+        if is_gzip(name):
+            return _Layered(gzip.GzipFile(fileobj=raw, mode="rb"), raw)  # type: ignore[return-value]
+        if is_xz(name):
+            return _Layered(lzma.LZMAFile(raw), raw)  # type: ignore[return-value]
+        if is_zstd(name):
+            try:
+                return _ZstdReader(raw, _zstandard())  # type: ignore[return-value]
+            except InputError:
+                raw.close()
+                raise
+        return raw
+    path = Path(path)
     require_regular(path)
     if is_gzip(path):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     if is_xz(path):
         return lzma.open(path, "rb")  # type: ignore[return-value]
     if is_zstd(path):
-        return _ZstdReader(path, _zstandard())  # type: ignore[return-value]
+        zstd = _zstandard()
+        return _ZstdReader(open(path, "rb"), zstd)  # type: ignore[return-value]
     return open(path, "rb")
 
 
-class _ZstdReader:
-    """Decompressed bytes of a .zst file, frame after frame. zstandard's stream_reader ends quietly at a cut-off
-    frame; this raises, so a truncated file is an error and not a silently shorter corpus."""
+class _Layered:
+    """A decompressing reader over a stream it was handed: closing it closes both (gzip and lzma leave a stream
+    they did not open unclosed)."""
 
-    def __init__(self, path: Path, zstd):
+    def __init__(self, inner, raw):
+        self._inner = inner
+        self._raw = raw
+
+    def read(self, n: int = -1) -> bytes:
+        return self._inner.read(n)
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _ZstdReader:
+    """Decompressed bytes of a .zst stream, frame after frame. zstandard's stream_reader ends quietly at a cut-off
+    frame; this raises, so a truncated file is an error and not a silently shorter corpus. Owns `raw`."""
+
+    def __init__(self, raw, zstd):
         self._zstd = zstd
-        self._raw = open(path, "rb")
+        self._raw = raw
         self._obj = zstd.ZstdDecompressor().decompressobj()
         self._buf = b""
         self._started = False

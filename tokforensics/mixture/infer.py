@@ -266,7 +266,7 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     executor = as_executor(executor) if executor is not None else default_executor()
     streamed = streaming.is_user_dir(categories)
     if streamed:  # a user directory of any size: never read whole, counted by workers
-        pack = streaming.plan_user_dir(tok, Path(categories), budget=settings.bytes_per_category, seed=settings.seed,
+        pack = streaming.plan_user_dir(tok, categories, budget=settings.bytes_per_category, seed=settings.seed,
                                        bootstrap=settings.bootstrap > 0, executor=executor, progress=progress)
     else:
         pack = _load_pack(categories, settings)
@@ -479,7 +479,7 @@ def cached_result(tok: Tokenizer, categories: str | Path = "default",
         if streaming.is_user_dir(categories):
             from .executor import SerialExecutor
 
-            pack = streaming.plan_user_dir(tok, Path(categories), budget=settings.bytes_per_category,
+            pack = streaming.plan_user_dir(tok, categories, budget=settings.bytes_per_category,
                                            seed=settings.seed, bootstrap=settings.bootstrap > 0,
                                            executor=SerialExecutor())
         else:

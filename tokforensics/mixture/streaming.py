@@ -17,13 +17,13 @@ replicates resample blocks; a category with fewer documents than blocks has abou
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .. import cache
+from ..corpus import locations
 from ..corpus.categories import (
     MIN_CATEGORY_BYTES,
     CategoryFiles,
@@ -81,23 +81,23 @@ class StreamPlan:
 
 def _digest_job(path: str) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with locations.open_raw(path) as f:
         while block := f.read(1 << 22):
             h.update(block)
     return h.hexdigest()
 
 
 def _digests(paths: list[str], executor: Executor, progress: Progress | None) -> list[str]:
-    """Content hashes, remembered by (path, size, mtime, inode) so an unchanged 100 GB corpus is not re-read."""
+    """Content hashes, remembered by (path, size, mtime, inode) so an unchanged 100 GB corpus is not re-read (for a
+    URL: by the store's version fields, where it has them)."""
     out: list[str | None] = []
-    marks = []
+    marks: list[tuple[Path | None, int]] = []
     for p in paths:
-        st = os.stat(p)
-        mark = cache.entry_path("stream", cache.key_of("digest", os.path.abspath(p), st.st_size, st.st_mtime_ns,
-                                                         st.st_ino), ".txt")
-        marks.append((mark, st.st_size))
+        version = locations.version_mark(p)
+        mark = None if version is None else cache.entry_path("stream", cache.key_of("digest", *version), ".txt")
+        marks.append((mark, locations.size(p)))
         try:
-            text = mark.read_text().strip()
+            text = mark.read_text().strip() if mark is not None else ""
             out.append(text if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else None)
         except OSError:
             out.append(None)
@@ -106,8 +106,10 @@ def _digests(paths: list[str], executor: Executor, progress: Progress | None) ->
     done = 0
     for i, d in zip(todo, executor.map(_digest_job, [paths[i] for i in todo]), strict=True):
         out[i] = d
+        mark = marks[i][0]
         try:
-            cache.write_bytes_atomic(marks[i][0], d.encode())
+            if mark is not None:
+                cache.write_bytes_atomic(mark, d.encode())
         except OSError:
             pass
         done += marks[i][1]
@@ -160,28 +162,34 @@ def is_user_dir(spec: str | Path) -> bool:
     """Whether load_categories would read `spec` as a user directory (not a shipped pack)."""
     from ..corpus.categories import pack_dir
 
+    if locations.is_url(spec):
+        return True
     if isinstance(spec, str) and "/" not in spec and "\\" not in spec and (pack_dir(spec) / "pack.json").is_file():
         return False
     return Path(spec).expanduser().is_dir()
 
 
-def plan_user_dir(tok: Tokenizer, root: Path, *, budget: int | None, seed: int, bootstrap: bool,
+def plan_user_dir(tok: Tokenizer, root: Path | str, *, budget: int | None, seed: int, bootstrap: bool,
                   executor: Executor, progress: Progress | None = None) -> StreamPlan:
-    root = Path(root).expanduser().absolute()  # workers elsewhere resolve no relative path
+    """root: a local folder, or an fsspec URL (a str) that every worker can open."""
+    url = locations.is_url(root)
+    if not url:
+        root = Path(root).expanduser().absolute()  # workers elsewhere resolve no relative path
+    root_name = locations.name_of(str(root))
     found, warnings = discover_user_dir(root)
     if len(found) < 2:  # said before any file is read, not after counting a large one
-        raise InputError(f"{root.name}: need at least two categories to infer a mixture (found {len(found)})")
-    for cf in found:
-        for p in cf.files:
-            require_regular(p)  # a FIFO would block the hashing forever
+        raise InputError(f"{root_name}: need at least two categories to infer a mixture (found {len(found)})")
+    if not url:
+        for cf in found:
+            for p in cf.files:
+                require_regular(p)  # a FIFO would block the hashing forever
     spec = pretokenizer_spec(tok)
     blocks = BOOTSTRAP_BLOCKS if bootstrap else 1
     paths = [str(p) for cf in found for p in cf.files]
     digest_of = dict(zip(paths, _digests(paths, executor, progress), strict=True))
     cats_files: list[tuple[CategoryFiles, list[str], list[int]]] = []
     for cf in found:
-        base = Path(cf.where)
-        rels = [p.name if p == base else p.relative_to(base).as_posix() for p in cf.files]
+        rels = [_relative(str(p), cf.where) for p in cf.files]
         salts = [_salt(seed, cf.name, r) for r in rels]
         cats_files.append((cf, [str(p) for p in cf.files], salts))
     selections = _selections(cats_files, digest_of, budget, seed, executor, progress) if budget else \
@@ -200,7 +208,15 @@ def plan_user_dir(tok: Tokenizer, root: Path, *, budget: int | None, seed: int, 
         cats.append(StreamedCategory(cf.name, group, script, f"user files: {cf.where}", cf.display_name,
                                      tuple(files), tuple(digest_of[f] for f in files), tuple(salts), thr, table_keys))
         kept.append(sel)
-    return StreamPlan(root.name, f"user directory {root}", cats, warnings, spec, blocks, kept)
+    return StreamPlan(root_name, f"user directory {root}", cats, warnings, spec, blocks, kept)
+
+
+def _relative(path: str, where: str) -> str:
+    """A file's name inside its category (the file's own name for a one-file category): seeds its documents'
+    keys, so a URL and a local copy of the same folder sample the same documents."""
+    if path == where:
+        return locations.name_of(path)
+    return path[len(where.rstrip("/")) + 1:].replace("\\", "/")
 
 
 def _selections(cats_files, digest_of, budget, seed, executor, progress) -> list[np.ndarray | None]:
@@ -220,7 +236,7 @@ def _selections(cats_files, digest_of, budget, seed, executor, progress) -> list
     for i in todo:
         _, files, salts = cats_files[i]
         for f, s in zip(files, salts, strict=True):
-            for fr in file_ranges(Path(f), s):
+            for fr in file_ranges(f, s):
                 jobs.append(fr)
                 owner.append(i)
     total = sum(_range_bytes(fr) for fr in jobs)
@@ -252,7 +268,7 @@ def _selection_entry(path: Path) -> tuple[np.ndarray | None] | None:
 
 
 def _range_bytes(fr: FileRange) -> int:
-    size = os.path.getsize(fr.path)
+    size = locations.size(fr.path)
     return (size if fr.end is None else fr.end) - fr.start
 
 
@@ -279,7 +295,7 @@ def count_plan(plan: StreamPlan, executor: Executor, progress: Progress | None =
             if rc is not None:
                 tables[key] = rc
                 continue
-            for fr in file_ranges(Path(f), salt):
+            for fr in file_ranges(f, salt):
                 jobs.append(CountJob(fr, plan.spec, plan.kept[ci], plan.blocks))
                 owner.append((ci, fi))
     # largest first: the last job to finish is a small one, so two workers end together
