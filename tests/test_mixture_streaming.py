@@ -310,3 +310,34 @@ def test_url_errors_are_one_line(url_corpus, tmp_path, fresh_cache):
     with pytest.raises(InputError, match="need at least two categories"):
         plan(f"file://{one}")
     assert streaming.is_user_dir("s3://bucket/cats") and not streaming.is_user_dir("default")
+
+
+# ------------------------------------------------------------------------------------------------ shipped packs
+def test_shipped_pack_streamed_equals_loaded(tmp_path, monkeypatch):
+    """A whole shipped pack goes through the streamed counter; its result is the in-memory path's, byte for byte
+    (small categories left out by the same rule and note)."""
+    from tokforensics.corpus.categories import CategoryPack
+    from tokforensics.mixture import infer
+    from tokforensics.mixture.settings import MixtureSettings
+
+    tok = load_tokenizer("gpt2")
+    settings = MixtureSettings(merges=250, max_rounds=3, min_category_bytes=75_000)
+    assert isinstance(infer._prepare(tok, "synthetic", settings.resolved(50_000), SerialExecutor(), None),
+                      streaming.StreamPlan)
+    out = []
+    for i, loaded in enumerate([False, True]):
+        monkeypatch.setenv("TOKFORENSICS_CACHE", str(tmp_path / f"c{i}"))
+        if loaded:
+            monkeypatch.setattr(infer, "_prepare", lambda t, c, s, e, p: infer._load_pack(c, s))
+        res = infer.infer_mixture(tok, "synthetic", settings, LocalPoolExecutor(2))
+        d = json.loads(json.dumps(res, default=lambda o: o.__dict__))
+        d.pop("timing")
+        d["diagnostics"].pop("solve_seconds")
+        out.append(json.dumps(d, sort_keys=True))
+        assert any("under 75,000 bytes left out" in w for w in res.warnings)
+    assert out[0] == out[1]
+    # sampling and the per-document bootstrap keep the loaded pack's semantics
+    for other in (MixtureSettings(merges=250, bytes_per_category=60_000, min_category_bytes=2000),
+                  MixtureSettings(merges=250, bootstrap=2)):
+        assert isinstance(infer._prepare(tok, "synthetic", other.resolved(50_000), SerialExecutor(), None),
+                          CategoryPack)

@@ -305,26 +305,35 @@ def load_categories(spec: str | Path = "default", bytes_per_category: int | None
                      "pass a pack name or an existing directory")
 
 
-def _load_pack(name: str, budget: int | None, seed: int) -> CategoryPack:
+def shipped_pack_info(name: str) -> tuple[dict, str]:
+    """A shipped pack's pack.json and its one-line source (the package families it was built from)."""
     root = pack_dir(name)
     try:
         meta = json.loads((root / "pack.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"{root / 'pack.json'}: unreadable ({exc}); reinstall tokforensics") from None
+    packages = [s["package"] for c in meta["categories"] for s in c["sources"]]
+    # One entry per package family: the 32 debian libreoffice-help-<lang> packages read as one.
+    families = dict.fromkeys(re.sub(r"^(debian libreoffice-help)-\S+$", r"\1-*", p) for p in packages)
+    return meta, f"tokforensics pack {name!r} built from " + ", ".join(families)
+
+
+def category_source(entry: dict) -> str:
+    """A shipped category's sources, as its results name them: "package version (licence); ..."."""
+    return "; ".join(f"{s['package']} {s['version']} ({s['licence']})" for s in entry["sources"])
+
+
+def _load_pack(name: str, budget: int | None, seed: int) -> CategoryPack:
+    root = pack_dir(name)
+    meta, source = shipped_pack_info(name)
     warnings: list[str] = []
     categories = []
-    packages = []
     for c in meta["categories"]:
         text, n_units, _, ends = _sample_files(c["name"], [root / c["file"]], budget, seed, warnings)
         _check_size(c["name"], text, str(root / c["file"]), budget)
-        source = "; ".join(f"{s['package']} {s['version']} ({s['licence']})" for s in c["sources"])
-        packages += [s["package"] for s in c["sources"]]
         categories.append(Category(name=c["name"], group=c["group"], script=c["script"], text=text,
-                                   n_bytes=len(text.encode("utf-8")), source=source,
+                                   n_bytes=len(text.encode("utf-8")), source=category_source(c),
                                    display_name=c.get("display_name", c["name"]), n_units=n_units, unit_ends=ends))
-    # One entry per package family: the 32 debian libreoffice-help-<lang> packages read as one.
-    families = dict.fromkeys(re.sub(r"^(debian libreoffice-help)-\S+$", r"\1-*", p) for p in packages)
-    source = f"tokforensics pack {name!r} built from " + ", ".join(families)
     return CategoryPack(name=name, source=source, categories=categories, warnings=warnings)
 
 
@@ -382,6 +391,7 @@ class CategoryFiles:
     group: str | None  # from categories.json; None: decided by name
     script: str | None
     display_name: str
+    source: str | None = None  # what results name as its source; None: "user files: <where>"
 
 
 def _local_entries(root: Path, warnings: list[str]) -> dict:

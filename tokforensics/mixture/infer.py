@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import cache
-from ..corpus.categories import GROUPS
+from ..corpus.categories import GROUPS, is_shipped_pack
 from ..errors import InputError
 from ..progress import Progress
 from ..tokenizer.ref import TokenizerRef, ref_of
@@ -264,12 +264,8 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
 
     t0 = time.perf_counter()
     executor = as_executor(executor) if executor is not None else default_executor()
-    streamed = streaming.is_user_dir(categories)
-    if streamed:  # a user directory of any size: never read whole, counted by workers
-        pack = streaming.plan_user_dir(tok, categories, budget=settings.bytes_per_category, seed=settings.seed,
-                                       bootstrap=settings.bootstrap > 0, executor=executor, progress=progress)
-    else:
-        pack = _load_pack(categories, settings)
+    pack = _prepare(tok, categories, settings, executor, progress)
+    streamed = isinstance(pack, streaming.StreamPlan)
     notes = list(pack.warnings)
     if settings.merges < DEFAULT_MERGES and settings.merges == len(all_merges) and len(all_merges) < DEFAULT_MERGES:
         notes.append(f"{tok.name} has {len(all_merges):,} merges: all are used (the paper uses the first "
@@ -292,8 +288,10 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     t0 = time.perf_counter()
     if streamed:
         said = len(notes)
+        # a shipped pack's small categories were left out by its sizes, before anything was read
+        min_bytes = None if is_shipped_pack(categories) else settings.min_category_bytes
         cat_list, trajs, counts, documents, t_count = _streamed_counts(tok, pack, merge_ids, executor, progress,
-                                                                       notes, settings.min_category_bytes)
+                                                                       notes, min_bytes)
         timing["count"] = t_count
         timing["replay"] = time.perf_counter() - t0 - t_count
         for note in notes[said:]:
@@ -403,6 +401,21 @@ def _bootstrap(cats, counts: list[DocumentCounts], merge_ids: np.ndarray, V: int
     return intervals, group_iv, report
 
 
+def _prepare(tok: Tokenizer, categories: str | Path, settings: MixtureSettings, executor: Executor,
+             progress: Progress | None):
+    """What is counted: a StreamPlan (a user directory or URL, never read whole; or a shipped pack taken whole,
+    whose .jsonl.xz files the compiled counter reads faster than the in-memory path), or the loaded CategoryPack
+    (a shipped pack sampled by --bytes-per-category or bootstrapped per document)."""
+    if streaming.is_user_dir(categories):
+        return streaming.plan_user_dir(tok, categories, budget=settings.bytes_per_category, seed=settings.seed,
+                                       bootstrap=settings.bootstrap > 0, executor=executor, progress=progress)
+    if is_shipped_pack(categories) and settings.bytes_per_category is None and not settings.bootstrap:
+        min_bytes = MIN_CATEGORY_BYTES if settings.min_category_bytes is None else settings.min_category_bytes
+        return streaming.plan_shipped_pack(tok, str(categories), min_bytes=min_bytes, seed=settings.seed,
+                                           executor=executor, progress=progress)
+    return _load_pack(categories, settings)
+
+
 def _load_pack(categories: str | Path, settings: MixtureSettings):
     from ..corpus.categories import load_categories
 
@@ -476,14 +489,9 @@ def cached_result(tok: Tokenizer, categories: str | Path = "default",
     settings = settings or MixtureSettings()
     try:
         settings = settings.resolved(len(tok.merge_ids()))
-        if streaming.is_user_dir(categories):
-            from .executor import SerialExecutor
+        from .executor import SerialExecutor
 
-            pack = streaming.plan_user_dir(tok, categories, budget=settings.bytes_per_category,
-                                           seed=settings.seed, bootstrap=settings.bootstrap > 0,
-                                           executor=SerialExecutor())
-        else:
-            pack = _load_pack(categories, settings)
+        pack = _prepare(tok, categories, settings, SerialExecutor(), None)
     except InputError:
         return None
     return _read_result(cache.entry_path("mixture", _result_key(tok, pack, settings), ".result.json"), tok)

@@ -27,9 +27,12 @@ from ..corpus import locations
 from ..corpus.categories import (
     MIN_CATEGORY_BYTES,
     CategoryFiles,
+    category_source,
     default_group,
     detect_script,
     discover_user_dir,
+    pack_dir,
+    shipped_pack_info,
 )
 from ..corpus.documents import FileRange, document_keys, file_ranges, head_text, iter_batches
 from ..corpus.textio import NotUtf8Error, inner_suffix, require_regular
@@ -160,8 +163,6 @@ def _select(keys: np.ndarray, sizes: np.ndarray, budget: int) -> np.ndarray | No
 
 def is_user_dir(spec: str | Path) -> bool:
     """Whether load_categories would read `spec` as a user directory (not a shipped pack)."""
-    from ..corpus.categories import pack_dir
-
     if locations.is_url(spec):
         return True
     if isinstance(spec, str) and "/" not in spec and "\\" not in spec and (pack_dir(spec) / "pack.json").is_file():
@@ -183,6 +184,39 @@ def plan_user_dir(tok: Tokenizer, root: Path | str, *, budget: int | None, seed:
         for cf in found:
             for p in cf.files:
                 require_regular(p)  # a FIFO would block the hashing forever
+    return _plan(tok, found, warnings, root_name, f"user directory {root}", budget=budget, seed=seed,
+                 bootstrap=bootstrap, executor=executor, progress=progress)
+
+
+def plan_shipped_pack(tok: Tokenizer, name: str, *, min_bytes: int, seed: int, executor: Executor,
+                      progress: Progress | None = None) -> StreamPlan:
+    """A shipped pack counted by the streamed path (its files are JSON Lines .xz, one per category): the counts of
+    loading it whole (`corpus.categories.load_categories`), at the compiled counter's speed, without
+    decompressing it in the client. For whole categories only (no sampling, no bootstrap: those keep the
+    in-memory path's per-document semantics). Categories under min_bytes (by pack.json's sizes) are left out
+    before anything is read, with the in-memory path's note."""
+    root = pack_dir(name)
+    meta, source = shipped_pack_info(name)
+    found, dropped = [], []
+    for c in meta["categories"]:
+        if c["bytes"] < min_bytes:
+            dropped.append(c["name"])
+            continue
+        path = root / c["file"]
+        found.append(CategoryFiles(name=c["name"], where=str(path), files=(path,), group=c["group"],
+                                   script=c["script"], display_name=c.get("display_name", c["name"]),
+                                   source=category_source(c)))
+    warnings = [] if not dropped else [
+        f"{len(dropped)} categories under {min_bytes:,} bytes left out (--min-category-bytes): " + ", ".join(dropped)]
+    if len(found) < 2:
+        raise InputError(f"{name}: need at least two categories to infer a mixture (found {len(found)})")
+    return _plan(tok, found, warnings, name, source, budget=None, seed=seed, bootstrap=False, executor=executor,
+                 progress=progress)
+
+
+def _plan(tok: Tokenizer, found: list[CategoryFiles], warnings: list[str], name: str, source: str, *,
+          budget: int | None, seed: int, bootstrap: bool, executor: Executor,
+          progress: Progress | None) -> StreamPlan:
     spec = pretokenizer_spec(tok)
     blocks = BOOTSTRAP_BLOCKS if bootstrap else 1
     paths = [str(p) for cf in found for p in cf.files]
@@ -205,10 +239,11 @@ def plan_user_dir(tok: Tokenizer, root: Path | str, *, budget: int | None, seed:
             cache.key_of("pretoken-table", STREAM_VERSION, spec.fingerprint, digest_of[f], inner_suffix(Path(f)),
                          thr, blocks, s)
             for f, s in zip(files, keyed_salts, strict=True))
-        cats.append(StreamedCategory(cf.name, group, script, f"user files: {cf.where}", cf.display_name,
-                                     tuple(files), tuple(digest_of[f] for f in files), tuple(salts), thr, table_keys))
+        cats.append(StreamedCategory(cf.name, group, script, cf.source or f"user files: {cf.where}",
+                                     cf.display_name, tuple(files), tuple(digest_of[f] for f in files), tuple(salts),
+                                     thr, table_keys))
         kept.append(sel)
-    return StreamPlan(root_name, f"user directory {root}", cats, warnings, spec, blocks, kept)
+    return StreamPlan(name, source, cats, warnings, spec, blocks, kept)
 
 
 def _relative(path: str, where: str) -> str:
