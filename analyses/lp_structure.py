@@ -77,8 +77,9 @@ def violated_rows(n_pairs, T, init_p, init_c, init_n, d_step, d_p, d_c, d_n, w, 
     return n_int, n_viol_int, n_rows, hist
 
 
-def corner_rows(data: lp.PairData, active: np.ndarray, k: int) -> int:
-    """Distinct (step, pair) rows among each category's top-k competitors at each constrained merge."""
+def corner_rows(data: lp.PairData, active: np.ndarray, k: int) -> tuple[int, int, int]:
+    """Among each category's top-k competitors at each constrained merge: distinct (step, pair) rows, distinct
+    (pair, interval of constant count) and distinct pairs."""
     mnorm = data.merged_counts * data.scale[None, :]
     keys = []
     for i in range(data.n_cat):
@@ -89,7 +90,14 @@ def corner_rows(data: lp.PairData, active: np.ndarray, k: int) -> int:
                                         data.d_step, data.d_p, data.d_c, data.d_n, data.merged_idx, w, theta,
                                         np.zeros(data.n_pairs), 1e-9, k)
         keys.append(st * data.n_pairs + sp)
-    return len(np.unique(np.concatenate(keys)))
+    rows = np.unique(np.concatenate(keys))
+    t, p = rows // data.n_pairs, rows % data.n_pairs
+    # a pair's count is constant between its delta steps d: intervals [0, d1], [d1 + 1, d2], ...; the interval of
+    # step t is the number of p's distinct delta steps below t
+    span = data.T + 1
+    deltas = np.unique(data.d_p * span + data.d_step)
+    interval = np.searchsorted(deltas, p * span + t) - np.searchsorted(deltas, p * span)
+    return len(rows), len(np.unique(p * span + interval)), len(np.unique(p))
 
 
 def main() -> None:
@@ -117,7 +125,9 @@ def main() -> None:
         "constrained_merges": int(active.sum()), "pairs": data.n_pairs, "count_changes": int(len(data.d_step)),
         "intervals": int(n_int), "violated_intervals": int(n_viol_int), "violated_rows": int(n_rows),
         "violated_rows_per_interval_log2_hist": [int(h) for h in hist[: int(np.nonzero(hist)[0].max()) + 1]],
-        "corner_rows_top1": corners[1], "corner_rows_top3": corners[3],
+        "corner_rows_top1": corners[1][0], "corner_rows_top3": corners[3][0],
+        "corner_intervals_top1": corners[1][1], "corner_intervals_top3": corners[3][1],
+        "corner_pairs_top1": corners[1][2], "corner_pairs_top3": corners[3][2],
         "seconds": round(time.perf_counter() - t0, 1),
     }
     RESULTS.mkdir(exist_ok=True)
@@ -142,6 +152,10 @@ def main() -> None:
         f"| corner rows: each category's top competitor per merge, distinct | {out['corner_rows_top1']:,} "
         f"({out['corner_rows_top1'] / out['constrained_merges']:.1f} per merge) |",
         f"| corner rows, top 3 per category | {out['corner_rows_top3']:,} |",
+        f"| distinct (pair, interval) among the corner rows, top 1 / top 3 | {out['corner_intervals_top1']:,} / "
+        f"{out['corner_intervals_top3']:,} |",
+        f"| distinct pairs among the corner rows, top 1 / top 3 | {out['corner_pairs_top1']:,} / "
+        f"{out['corner_pairs_top3']:,} |",
         "",
         f"Violated rows per violated interval (steps): {hist_txt}.",
         "",
