@@ -394,23 +394,48 @@ class CategoryFiles:
     source: str | None = None  # what results name as its source; None: "user files: <where>"
 
 
-def _local_entries(root: Path, warnings: list[str]) -> dict:
-    found: dict[str, tuple[str, list[Path]]] = {}
+def _local_listing(root: Path) -> Iterator[tuple[str, Path, tuple[list[Path], list[Path]] | None]]:
+    """(entry name, entry, (data files, other files) for a folder or None for a file) under a local folder."""
     for entry in sorted(root.iterdir(), key=lambda p: p.name):
-        if entry.name.startswith(".") or entry.name == "categories.json":
-            continue
         if entry.is_dir():
-            name = entry.name
             files = sorted((p for p in entry.rglob("*") if _is_data_file(p)), key=lambda p: p.as_posix())
             ignored = [p for p in entry.rglob("*") if p.is_file() and not _is_data_file(p)
                        and not p.name.startswith(".")]
+            yield entry.name, entry, (files, ignored)
+        else:
+            yield entry.name, entry, None
+
+
+def _url_listing(root: str) -> Iterator[tuple[str, str, tuple[list[str], list[str]] | None]]:
+    """The same over an fsspec listing (no special files exist there); entries are URL strings."""
+    for entry_name, url, is_folder in locations.list_dir(root):
+        if not is_folder:
+            yield entry_name, url, None
+            continue
+        inside = [(rel, u) for rel, u in locations.find_files(url)
+                  if not any(part.startswith(".") for part in rel.split("/"))]
+        data = [inner_suffix(PurePosixPath(rel)) in TEXT_SUFFIXES for rel, _ in inside]
+        yield (entry_name, url, ([u for (_, u), d in zip(inside, data, strict=True) if d],
+                                 [u for (_, u), d in zip(inside, data, strict=True) if not d]))
+
+
+def _collect(listing: Iterable, warnings: list[str]) -> dict:
+    """{category name: (where, files)} from a listing: a folder is a category of its data files, a data file at the
+    top a category of its own; everything else is noted and ignored."""
+    found: dict = {}
+    for entry_name, entry, contents in listing:
+        if entry_name.startswith(".") or entry_name == "categories.json":
+            continue
+        if contents is not None:
+            name = entry_name
+            files, ignored = contents
             for p in ignored[:5]:
                 warnings.append(f"ignored {p}: not .txt/.jsonl (optionally .gz/.xz/.zst)")
             if not files:
                 warnings.append(f"ignored folder {entry}: no .txt/.jsonl files in it")
                 continue
         else:
-            name = _category_name(entry)
+            name = _category_name(PurePosixPath(entry_name))
             if name is None:
                 warnings.append(f"ignored {entry}: not .txt/.jsonl (optionally .gz/.xz/.zst)")
                 continue
@@ -422,42 +447,13 @@ def _local_entries(root: Path, warnings: list[str]) -> dict:
     return found
 
 
-def _url_entries(root: str, warnings: list[str]) -> dict:
-    """The same discovery as a local folder's, over an fsspec listing (no special files exist there)."""
-    found: dict[str, tuple[str, list[str]]] = {}
-    for entry_name, url, is_folder in locations.list_dir(root):
-        if entry_name.startswith(".") or entry_name == "categories.json":
-            continue
-        if is_folder:
-            name = entry_name
-            inside = [(rel, u) for rel, u in locations.find_files(url)
-                      if not any(part.startswith(".") for part in rel.split("/"))]
-            files = [u for rel, u in inside if inner_suffix(PurePosixPath(rel)) in TEXT_SUFFIXES]
-            ignored = [u for rel, u in inside if inner_suffix(PurePosixPath(rel)) not in TEXT_SUFFIXES]
-            for u in ignored[:5]:
-                warnings.append(f"ignored {u}: not .txt/.jsonl (optionally .gz/.xz/.zst)")
-            if not files:
-                warnings.append(f"ignored folder {url}: no .txt/.jsonl files in it")
-                continue
-        else:
-            name = _category_name(PurePosixPath(entry_name))
-            if name is None:
-                warnings.append(f"ignored {url}: not .txt/.jsonl (optionally .gz/.xz/.zst)")
-                continue
-            files = [url]
-        if name in found:
-            raise UsageError(f"category {name!r} comes from both {found[name][0]} and {url}; "
-                             "merge them into one file or folder")
-        found[name] = (url, files)
-    return found
-
-
 def discover_user_dir(root: Path | str) -> tuple[list[CategoryFiles], list[str]]:
     """The categories of a user directory, or of an fsspec URL folder (a str such as "s3://bucket/cats"), and
     the notes about what was ignored; reads no text. A URL category's files are URL strings."""
     warnings: list[str] = []
     overrides = _load_overrides(root, warnings)
-    found = _url_entries(str(root), warnings) if locations.is_url(root) else _local_entries(Path(root), warnings)
+    listing = _url_listing(str(root)) if locations.is_url(root) else _local_listing(Path(root))
+    found = _collect(listing, warnings)
     if not found:
         raise InputError(f"{root}: no category files found; put one .txt or .jsonl file (optionally .gz/.xz/.zst), "
                          "or one folder of them, per category in it")
