@@ -15,8 +15,8 @@ from ..cli_helpers import run_tok
 from .harness import assert_clean_failure, assert_clean_success, run_in, tree
 
 MIX = pytest.mark.mixture  # cases of the mixture commands
-# Not even run until the rewrite bounds the pool: today this forks one process per requested worker, and a
-# run of it took a shared 2-core machine to a load of 250 and out of memory.
+# Cases that once forked one process per requested worker (a run took a shared 2-core machine to a load of 250
+# and out of memory); the pool is bounded by cores and work now, so they run like the others.
 MIX_NOT_RUN = pytest.mark.mixture
 
 
@@ -220,7 +220,7 @@ def test_check_junit_to_bad_path(bad, ws, tmp_path):
 @MIX
 @pytest.mark.parametrize("dest", ["/proc/tok-out", "{ws}/no/such/dir/out", "device"], ids=["proc", "no_parent", "device"])
 def test_infer_mixture_bad_output_path(dest, bad, ws, cats, tmp_path):
-    if dest == "device":  # its own link: today the rename replaces it, which must not touch the shared workspace
+    if dest == "device":  # its own link: a build that renamed over it would replace it, away from the shared workspace
         dest = str(tmp_path / "full.out")
         os.symlink("/dev/full", dest)
     _check(("infer-mixture", "gpt2", "--categories", "{cats}", "--merges", "200", "-o", dest), bad, ws, cats)
