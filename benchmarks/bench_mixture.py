@@ -204,7 +204,9 @@ def main() -> None:
             f"| {r['corpus_bytes']:,} | {r['merges']:,} | {r['train_s']:.2f} | {r['count_s']:.2f} | {r['replay_s']:.2f} | "
             f"**{r['ratio_kernel']:.2f}** | {r['ratio_total']:.2f} |", ""]
     if "lp" in parts:
-        grid = [(500, 10), (1000, 10), (2000, 10), (500, 30), (5000, None), (10_000, None), (30_000, None)]
+        # the certified solve where it is reachable, then the grid: 5k/10k/30k merges x 10/30/all categories
+        grid = [(500, 10), (1000, 10), (2000, 10), (500, 30),
+                *[(m, c) for m in (5000, 10_000, 30_000) for c in (10, 30, None)]]
         lps = bench_lp(grid, args.lp_rounds, args.exact_size)
         sections["## LP cost against merges and categories (gpt4o, default pack)"] = [
             "", f"Measured by {run}.", "",
