@@ -52,10 +52,9 @@ class _Amount(ProgressColumn):
             if task.total and not task.finished:
                 out += f" ETA {int((task.total - task.completed) / speed)}s"
         return Text(out)
-# The default LP budget: deterministic across machines. The exact optimum (--lp-rounds 0) of the 30,000-merge
-# problem on the default pack is not reachable in minutes yet (docs/mixture.md), so the default is labelled
-# APPROXIMATE wherever it is shown.
-DEFAULT_ROUNDS = DEFAULT_LP_ROUNDS
+
+
+DEFAULT_ROUNDS = DEFAULT_LP_ROUNDS  # the library's budget (mixture/settings.py says why), labelled APPROXIMATE
 
 
 class _Bars:

@@ -412,11 +412,12 @@ def _url_listing(root: str) -> Iterator[tuple[str, str, tuple[list[str], list[st
         if not is_folder:
             yield entry_name, url, None
             continue
-        inside = [(rel, u) for rel, u in locations.find_files(url)
-                  if not any(part.startswith(".") for part in rel.split("/"))]
-        data = [inner_suffix(PurePosixPath(rel)) in TEXT_SUFFIXES for rel, _ in inside]
-        yield (entry_name, url, ([u for (_, u), d in zip(inside, data, strict=True) if d],
-                                 [u for (_, u), d in zip(inside, data, strict=True) if not d]))
+        data: list[str] = []
+        other: list[str] = []
+        for rel, u in locations.find_files(url):
+            if not any(part.startswith(".") for part in rel.split("/")):
+                (data if inner_suffix(PurePosixPath(rel)) in TEXT_SUFFIXES else other).append(u)
+        yield entry_name, url, (data, other)
 
 
 def _collect(listing: Iterable, warnings: list[str]) -> dict:

@@ -7,9 +7,11 @@ never through the client. Local paths never touch fsspec.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import InputError
@@ -23,38 +25,41 @@ def is_url(spec: object) -> bool:
 
 
 @functools.lru_cache(maxsize=64)
-def _fs_for(protocol_url: str) -> tuple[Any, str]:
-    scheme = _SCHEME.match(protocol_url).group(1)  # type: ignore[union-attr]
+def _fs_for(scheme: str) -> Any:
     try:
         import fsspec
     except ImportError:
-        raise InputError(f"{protocol_url}: reading a URL needs fsspec; pip install 'tokforensics[dist]' and the "
+        raise InputError(f"reading a URL needs fsspec; pip install 'tokforensics[dist]' and the "
                          f"backend for {scheme}:// (for example s3fs for s3://, gcsfs for gs://)") from None
     try:
-        fs, _ = fsspec.core.url_to_fs(protocol_url)
+        return fsspec.filesystem(scheme)
     except (ImportError, ValueError) as exc:
-        raise InputError(f"{protocol_url}: no usable fsspec backend for {scheme}:// ({exc}); install it (for "
+        raise InputError(f"no usable fsspec backend for {scheme}:// ({exc}); install it (for "
                          "example s3fs for s3://, gcsfs for gs://) or give a local or shared path") from None
-    return fs, scheme
 
 
 def filesystem(url: str) -> tuple[Any, str]:
     """(fsspec filesystem, path inside it) for a URL; a one-line InputError when fsspec or the backend is missing."""
-    scheme = _SCHEME.match(url).group(1)  # type: ignore[union-attr]
-    fs, _ = _fs_for(f"{scheme}://")
+    try:
+        fs = _fs_for(_SCHEME.match(url).group(1))  # type: ignore[union-attr]
+    except InputError as exc:
+        raise InputError(f"{url}: {exc}") from None
     return fs, fs._strip_protocol(url)
 
 
-def url_of(fs: Any, path: str, like: str) -> str:
-    """The URL of `path` inside `fs`, in the scheme of `like`."""
-    scheme = _SCHEME.match(like).group(1)  # type: ignore[union-attr]
-    return fs.unstrip_protocol(path) if hasattr(fs, "unstrip_protocol") else f"{scheme}://{path}"
-
-
-def _errors() -> tuple[type[BaseException], ...]:
-    # what fsspec's own backends raise for a missing, refused or malformed path (s3fs maps its service errors to
-    # OSError subclasses); a backend's other exception types are not caught here and surface as a bug report
-    return (OSError, ValueError)
+@contextlib.contextmanager
+def _reported(url: str, doing: str) -> Iterator[None]:
+    """A backend's error as one line naming the URL. What fsspec's own backends raise for a missing, refused or
+    malformed path is OSError or ValueError (s3fs maps its service errors to OSError subclasses); a backend's
+    other exception types are not caught and surface as a bug report."""
+    try:
+        yield
+    except InputError:
+        raise
+    except FileNotFoundError:
+        raise InputError(f"{url}: not found; check the URL") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{url}: cannot {doing} ({exc}); check the URL and its credentials") from None
 
 
 def open_raw(path: str):
@@ -62,23 +67,15 @@ def open_raw(path: str):
     if not is_url(path):
         return open(path, "rb")
     fs, p = filesystem(path)
-    try:
+    with _reported(path, "open it"):
         return fs.open(p, "rb")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the URL") from None
-    except _errors() as exc:
-        raise InputError(f"{path}: cannot open ({exc}); check the URL and its credentials") from None
 
 
 @functools.lru_cache(maxsize=4096)
 def _url_info(path: str) -> dict:
     fs, p = filesystem(path)
-    try:
+    with _reported(path, "read its size"):
         return dict(fs.info(p))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the URL") from None
-    except _errors() as exc:
-        raise InputError(f"{path}: cannot read its size ({exc}); check the URL and its credentials") from None
 
 
 def size(path: str) -> int:
@@ -104,21 +101,16 @@ def version_mark(path: str) -> tuple | None:
 def list_dir(url: str) -> list[tuple[str, str, bool]]:
     """(name, url, is_folder) of each entry directly under a URL folder, sorted by name."""
     fs, root = filesystem(url)
-    try:
+    with _reported(url, "list it"):
         if not fs.isdir(root):
             raise InputError(f"{url}: not a folder (or it does not exist); give the URL of a folder that holds "
                              "one file or folder per category")
         entries = fs.ls(root, detail=True)
-    except InputError:
-        raise
-    except _errors() as exc:
-        raise InputError(f"{url}: cannot list it ({exc}); check the URL and its credentials") from None
     out = []
     for e in entries:
         path = e["name"].rstrip("/")
-        if path == root.rstrip("/"):
-            continue
-        out.append((path.rsplit("/", 1)[-1], url_of(fs, path, url), e.get("type") == "directory"))
+        if path != root.rstrip("/"):
+            out.append((path.rsplit("/", 1)[-1], fs.unstrip_protocol(path), e.get("type") == "directory"))
     return sorted(out)
 
 
@@ -126,23 +118,19 @@ def find_files(url: str) -> list[tuple[str, str]]:
     """(path relative to the URL folder, url) of every file under it, sorted by relative path."""
     fs, root = filesystem(url)
     root = root.rstrip("/")
-    try:
+    with _reported(url, "list it"):
         paths = fs.find(root)
-    except _errors() as exc:
-        raise InputError(f"{url}: cannot list it ({exc}); check the URL and its credentials") from None
-    return sorted((p[len(root) + 1:], url_of(fs, p, url)) for p in paths if p.startswith(root + "/"))
+    return sorted((p[len(root) + 1:], fs.unstrip_protocol(p)) for p in paths if p.startswith(root + "/"))
 
 
 def read_bytes(url: str) -> bytes | None:
     """A small file's bytes from a URL (categories.json), or None when it does not exist."""
     fs, p = filesystem(url)
-    try:
+    with _reported(url, "read it"):
         if not fs.isfile(p):
             return None
         with fs.open(p, "rb") as f:
             return f.read()
-    except _errors() as exc:
-        raise InputError(f"{url}: cannot read ({exc}); check the URL and its credentials") from None
 
 
 def name_of(path: str) -> str:

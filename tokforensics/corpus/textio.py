@@ -179,30 +179,19 @@ def open_binary(path: Path | str) -> io.BufferedIOBase:
     """The decompressed byte stream of a plain, .gz, .xz or .zst file, local or at an fsspec URL (a str)."""
     from .locations import is_url, open_raw
 
-    if is_url(path):
-        name = PurePosixPath(str(path))  # its suffixes tell the format
-        raw = open_raw(str(path))
-        if is_gzip(name):
-            return _Layered(gzip.GzipFile(fileobj=raw, mode="rb"), raw)  # type: ignore[return-value]
-        if is_xz(name):
-            return _Layered(lzma.LZMAFile(raw), raw)  # type: ignore[return-value]
-        if is_zstd(name):
-            try:
-                return _ZstdReader(raw, _zstandard())  # type: ignore[return-value]
-            except InputError:
-                raw.close()
-                raise
-        return raw
-    path = Path(path)
-    require_regular(path)
-    if is_gzip(path):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    if is_xz(path):
-        return lzma.open(path, "rb")  # type: ignore[return-value]
-    if is_zstd(path):
-        zstd = _zstandard()
-        return _ZstdReader(open(path, "rb"), zstd)  # type: ignore[return-value]
-    return open(path, "rb")
+    url = is_url(path)
+    name = PurePosixPath(str(path)) if url else Path(path)  # its suffixes tell the format
+    if not url:
+        require_regular(name)
+    zstd = _zstandard() if is_zstd(name) else None  # before opening: a missing module leaves nothing open
+    raw = open_raw(str(path))
+    if is_gzip(name):
+        return _Layered(gzip.GzipFile(fileobj=raw, mode="rb"), raw)  # type: ignore[return-value]
+    if is_xz(name):
+        return _Layered(lzma.LZMAFile(raw), raw)  # type: ignore[return-value]
+    if zstd is not None:
+        return _ZstdReader(raw, zstd)  # type: ignore[return-value]
+    return raw
 
 
 class _Layered:

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from .. import cache
-from ..corpus.categories import GROUPS, is_shipped_pack
+from ..corpus.categories import GROUPS, is_shipped_pack, pack_fingerprint
 from ..errors import InputError
 from ..progress import Progress
 from ..tokenizer.ref import TokenizerRef, ref_of
 from ..tokenizer.view import Tokenizer
 from . import lp, streaming
 from .counts import DocumentCounts, WordArrays, document_counts
-from .executor import Executor, as_executor, default_executor
+from .executor import Executor, SerialExecutor, as_executor, default_executor
 from .replay import Trajectory, replay
 from .settings import DEFAULT_MERGES, MixtureSettings
 
@@ -194,8 +194,7 @@ def _streamed_counts(tok: Tokenizer, plan: streaming.StreamPlan, merge_ids: np.n
     if min_bytes:
         dropped = [c.name for c, t in zip(cats, tables, strict=True) if t.n_bytes < min_bytes]
         if dropped:
-            notes.append(f"{len(dropped)} categories under {min_bytes:,} bytes left out (--min-category-bytes): "
-                         + ", ".join(dropped))
+            notes.append(streaming.left_out_note(dropped, min_bytes))
             keep = [i for i, t in enumerate(tables) if t.n_bytes >= min_bytes]
             cats, tables = [cats[i] for i in keep], [tables[i] for i in keep]
     if len(cats) < 2:
@@ -410,8 +409,8 @@ def _prepare(tok: Tokenizer, categories: str | Path, settings: MixtureSettings, 
         return streaming.plan_user_dir(tok, categories, budget=settings.bytes_per_category, seed=settings.seed,
                                        bootstrap=settings.bootstrap > 0, executor=executor, progress=progress)
     if is_shipped_pack(categories) and settings.bytes_per_category is None and not settings.bootstrap:
-        min_bytes = MIN_CATEGORY_BYTES if settings.min_category_bytes is None else settings.min_category_bytes
-        return streaming.plan_shipped_pack(tok, str(categories), min_bytes=min_bytes, seed=settings.seed,
+        return streaming.plan_shipped_pack(tok, str(categories), min_bytes=_min_bytes(settings, categories),
+                                           seed=settings.seed,
                                            executor=executor, progress=progress)
     return _load_pack(categories, settings)
 
@@ -420,24 +419,29 @@ def _load_pack(categories: str | Path, settings: MixtureSettings):
     from ..corpus.categories import load_categories
 
     pack = load_categories(categories, bytes_per_category=settings.bytes_per_category, seed=settings.seed)
-    pack = _drop_small(pack, settings.min_category_bytes, categories)
+    pack = _drop_small(pack, _min_bytes(settings, categories))
     if len(pack.categories) < 2:
         raise InputError(f"{pack.name}: need at least two categories to infer a mixture (found {len(pack.categories)})")
     return pack
 
 
-def _drop_small(pack, min_bytes: int | None, spec):
-    if min_bytes is None:  # shipped packs: leave out the small samples; a user's own directory: keep everything
-        min_bytes = 0 if Path(str(spec)).expanduser().exists() else MIN_CATEGORY_BYTES
+def _min_bytes(settings: MixtureSettings, spec: str | Path) -> int:
+    """--min-category-bytes, or its default: shipped packs leave out the small samples; a user's own directory
+    keeps everything."""
+    if settings.min_category_bytes is not None:
+        return settings.min_category_bytes
+    return 0 if Path(str(spec)).expanduser().exists() else MIN_CATEGORY_BYTES
+
+
+def _drop_small(pack, min_bytes: int):
     if min_bytes <= 0:
         return pack
     keep = [c for c in pack.categories if c.n_bytes >= min_bytes]
     dropped = [c.name for c in pack.categories if c.n_bytes < min_bytes]
     if not dropped:
         return pack
-    note = (f"{len(dropped)} categories under {min_bytes:,} bytes left out (--min-category-bytes): "
-            + ", ".join(dropped))
-    return dataclasses.replace(pack, categories=keep, warnings=[*pack.warnings, note])
+    return dataclasses.replace(pack, categories=keep,
+                               warnings=[*pack.warnings, streaming.left_out_note(dropped, min_bytes)])
 
 
 def _result_key(tok: Tokenizer, pack, settings: MixtureSettings) -> str:
@@ -453,8 +457,6 @@ def _result_key(tok: Tokenizer, pack, settings: MixtureSettings) -> str:
 
 def _shipped_result_path(tok: Tokenizer, categories: str | Path, settings: MixtureSettings) -> Path | None:
     """Where the result for a shipped pack is kept under the hash of the pack's files; None for a directory."""
-    from ..corpus.categories import pack_fingerprint
-
     fingerprint = pack_fingerprint(categories) if isinstance(categories, str) else None
     if fingerprint is None:
         return None  # a directory, or a broken pack: the slow path reports what is wrong with it
@@ -489,8 +491,6 @@ def cached_result(tok: Tokenizer, categories: str | Path = "default",
     settings = settings or MixtureSettings()
     try:
         settings = settings.resolved(len(tok.merge_ids()))
-        from .executor import SerialExecutor
-
         pack = _prepare(tok, categories, settings, SerialExecutor(), None)
     except InputError:
         return None

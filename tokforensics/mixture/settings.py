@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from ..errors import UsageError
 
-DEFAULT_MERGES = 30_000
+DEFAULT_MERGES = 30_000  # the paper's cap; smaller tokenizers use all their merges
 # The LP round budget of `tok infer-mixture` and of `tokforensics.infer_mixture` (deterministic across machines; the
 # certified optimum of the 30,000-merge problem, max_rounds=None, is not reachable in minutes yet: docs/mixture.md).
-DEFAULT_LP_ROUNDS = 8  # the paper's cap; smaller tokenizers use all their merges
+# The output labels a budgeted answer APPROXIMATE wherever it is shown.
+DEFAULT_LP_ROUNDS = 8
 MAX_BOOTSTRAP = 1000
 
 # Estimators. Each one is the LP of Hayase et al. (2024), solved to a certified optimum; they differ in the merges

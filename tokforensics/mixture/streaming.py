@@ -31,6 +31,7 @@ from ..corpus.categories import (
     default_group,
     detect_script,
     discover_user_dir,
+    is_shipped_pack,
     pack_dir,
     shipped_pack_info,
 )
@@ -165,9 +166,7 @@ def is_user_dir(spec: str | Path) -> bool:
     """Whether load_categories would read `spec` as a user directory (not a shipped pack)."""
     if locations.is_url(spec):
         return True
-    if isinstance(spec, str) and "/" not in spec and "\\" not in spec and (pack_dir(spec) / "pack.json").is_file():
-        return False
-    return Path(spec).expanduser().is_dir()
+    return not is_shipped_pack(spec) and Path(spec).expanduser().is_dir()
 
 
 def plan_user_dir(tok: Tokenizer, root: Path | str, *, budget: int | None, seed: int, bootstrap: bool,
@@ -206,12 +205,16 @@ def plan_shipped_pack(tok: Tokenizer, name: str, *, min_bytes: int, seed: int, e
         found.append(CategoryFiles(name=c["name"], where=str(path), files=(path,), group=c["group"],
                                    script=c["script"], display_name=c.get("display_name", c["name"]),
                                    source=category_source(c)))
-    warnings = [] if not dropped else [
-        f"{len(dropped)} categories under {min_bytes:,} bytes left out (--min-category-bytes): " + ", ".join(dropped)]
+    warnings = [left_out_note(dropped, min_bytes)] if dropped else []
     if len(found) < 2:
         raise InputError(f"{name}: need at least two categories to infer a mixture (found {len(found)})")
     return _plan(tok, found, warnings, name, source, budget=None, seed=seed, bootstrap=False, executor=executor,
                  progress=progress)
+
+
+def left_out_note(dropped: list[str], min_bytes: int) -> str:
+    """The note that names the categories left out for being under --min-category-bytes."""
+    return f"{len(dropped)} categories under {min_bytes:,} bytes left out (--min-category-bytes): " + ", ".join(dropped)
 
 
 def _plan(tok: Tokenizer, found: list[CategoryFiles], warnings: list[str], name: str, source: str, *,
