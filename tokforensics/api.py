@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from .tokenizer.view import Tokenizer
 
 
-
 def load_tokenizer(spec: str | Path, pattern: str | None = None) -> Tokenizer:
     """A zoo name (`tok tokenizers` lists them) or a path: tokenizer.json, HF folder, .model, .tiktoken, GGUF."""
     from .tokenizer.view import load_tokenizer as _load
@@ -58,14 +57,14 @@ def infer_mixture(tok: Tokenizer | str | Path, categories: str | Path = "default
                   progress=progress, notify=notify)
 
 
-def run_metrics(tokenizers: list[Tokenizer | str | Path] | str, langs: str | None = None, corpus: str | Path | None = None,
-            *, labels: list[str] | None = None, **options: Any):
+def run_metrics(tokenizers: list[Tokenizer | str | Path] | str, langs: str | None = None,
+                corpus: str | Path | None = None, *, labels: list[str] | None = None, **options: Any):
     """`tok metrics`: every metric, side by side (a `MetricsReport`). `langs`: one language code."""
     from .metrics.run import run_metrics as _run
 
     specs = [tokenizers] if isinstance(tokenizers, str | Path) else list(tokenizers)
     return _run([str(s) if isinstance(s, str | Path) else s for s in specs], language=langs,
-                       corpus_path=None if corpus is None else str(corpus), labels=labels, **options)
+                corpus_path=None if corpus is None else str(corpus), labels=labels, **options)
 
 
 def compare(tokenizers: list[str] | None, langs: list[str] | str, ref: str = "en", *, labels: list[str] | None = None,

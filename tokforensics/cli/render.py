@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..tokenizer.display import marked
+from ..tokenizer.display import marked, piece
 
 console = Console()
 err_console = Console(stderr=True)
@@ -58,7 +58,7 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, list | tuple | set | frozenset):
         return [to_jsonable(v) for v in obj]
     if isinstance(obj, bytes):
-        return obj.decode("utf-8", "backslashreplace")
+        return piece(obj)
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if hasattr(obj, "tolist"):

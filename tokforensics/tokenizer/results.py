@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .catalog import ZooRow
+from .display import pieces
 from .ref import TokenizerRef, ref_of
 from .view import Tokenizer
 
@@ -21,8 +22,7 @@ class EncodeResult:
 
 def encode_text(tok: Tokenizer, text: str) -> EncodeResult:
     ids = tok.encode(text)
-    pieces = [tok.token_bytes[i].decode("utf-8", "backslashreplace") for i in ids]
-    return EncodeResult(ref_of(tok), text, ids, pieces, len(ids), len(text.encode("utf-8")))
+    return EncodeResult(ref_of(tok), text, ids, pieces(tok.token_bytes, ids), len(ids), len(text.encode("utf-8")))
 
 
 @dataclass(frozen=True)
