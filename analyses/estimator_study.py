@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -47,6 +49,10 @@ def _done() -> set[str]:
     return {json.loads(line)["setting"] for line in LINES.read_text().splitlines() if line.strip()}
 
 
+def _report(key: str, started: float, _stage: str, k: int, total: int) -> None:
+    print(f"{key}: trial {k}/{total} ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+
+
 def run(args) -> None:
     os.environ.setdefault("TOKFORENSICS_CACHE", tempfile.mkdtemp(prefix="tok-study-"))
     from tokforensics.corpus.categories import load_categories
@@ -61,7 +67,8 @@ def run(args) -> None:
             continue
         t0 = time.perf_counter()
         trials = estimator_study(domain, n, args.trials, sample, ESTIMATORS, seed=args.seed, merges=args.merges,
-                                 train_bytes=args.train_bytes, categories=cats)
+                                 train_bytes=args.train_bytes, categories=cats,
+                                 progress=functools.partial(_report, key, t0))
         row = {"setting": key, "domain": domain, "n": n, "sample_bytes": sample, "merges": args.merges,
                "train_bytes": args.train_bytes, "seed": args.seed, "trials": [dataclasses.asdict(t) for t in trials],
                "wall_seconds": round(time.perf_counter() - t0, 1)}

@@ -96,3 +96,13 @@ def test_keys_are_the_codes_as_given():
     assert res.languages == ["tr", "en"] and res.ref == "en"  # a second spelling of a language is dropped
     assert res.codes == {"tr": "tur", "en": "eng"}
     assert res.premium["gpt2"]["tr"] is not None and res.premium["gpt2"]["en"] == 1.0
+
+
+def test_empty_langs_is_a_usage_error_and_a_trailing_comma_is_not():
+    from tokforensics import api
+    from tokforensics.errors import UsageError
+
+    with pytest.raises(UsageError, match="names no language"):
+        api.compare(["gpt2"], " , ")
+    res = api.compare(["gpt2"], "tr,", n_boot=20)
+    assert "tr" in res.premium["gpt2"] and "" not in res.premium["gpt2"]

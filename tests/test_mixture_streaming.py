@@ -293,6 +293,25 @@ def test_infer_mixture_from_a_url_is_byte_identical(url_corpus, tmp_path, monkey
     assert res.pack_source == f"user directory file://{url_corpus}"
 
 
+def test_a_cached_result_names_the_location_given_now(url_corpus, tmp_path, monkeypatch):
+    """A folder and a URL of the same files share one cache entry; the result read from it says where the files
+    were read from this time, not where the run that stored it read them."""
+    from tokforensics.mixture.infer import infer_mixture
+    from tokforensics.mixture.settings import MixtureSettings
+
+    monkeypatch.setenv("TOKFORENSICS_CACHE", str(tmp_path / "cache"))
+    tok = load_tokenizer("gpt2")
+    settings = MixtureSettings(merges=300, max_rounds=4)
+    first = infer_mixture(tok, url_corpus, settings, SerialExecutor())
+    url = f"file://{url_corpus}"
+    again = infer_mixture(tok, url, settings, SerialExecutor())
+    assert again.timing.get("cached_result") is True
+    assert first.pack_source == f"user directory {url_corpus}"
+    assert again.pack_source == f"user directory {url}"
+    assert all(c.source.startswith(f"user files: {url}") for c in again.categories)
+    assert [c.share for c in again.categories] == [c.share for c in first.categories]
+
+
 def test_url_errors_are_one_line(url_corpus, tmp_path, fresh_cache):
     tok = load_tokenizer("gpt2")
 

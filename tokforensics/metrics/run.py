@@ -146,6 +146,9 @@ def run_compare(specs: list[str], langs: list[str], ref: str = DEFAULT_REF, seed
 
     if n_boot < 1:
         raise UsageError(f"--bootstrap must be >= 1 (got {n_boot})")
+    langs = [c.strip() for c in langs if c.strip()]  # "tr,en," is tr and en
+    if not langs:
+        raise UsageError("--langs names no language; give codes such as tr,en (or all)")
     par = load_parallel("udhr")
     if not (len(langs) == 1 and langs[0].strip().lower() == "all"):
         for code in [*langs, ref]:

@@ -275,7 +275,7 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     timing["sample"] = time.perf_counter() - t0
 
     result_path = cache.entry_path("mixture", _result_key(tok, pack, settings), ".result.json")
-    cached = _read_result(result_path, tok)
+    cached = _read_result(result_path, tok, pack)
     if cached is not None:
         if fast_path is not None:
             try:
@@ -465,12 +465,19 @@ def _shipped_result_path(tok: Tokenizer, categories: str | Path, settings: Mixtu
     return cache.entry_path("mixture", key, ".result.json")
 
 
-def _read_result(path: Path, tok: Tokenizer) -> MixtureResult | None:
-    return cache.read_entry(path, lambda data: _parse_result(data, tok))
+def _read_result(path: Path, tok: Tokenizer, pack=None) -> MixtureResult | None:
+    return cache.read_entry(path, lambda data: _parse_result(data, tok, pack))
 
 
-def _parse_result(data: bytes, tok: Tokenizer) -> MixtureResult:
+def _parse_result(data: bytes, tok: Tokenizer, pack) -> MixtureResult:
     d = json.loads(data.decode("utf-8"))
+    if pack is not None:
+        # the key holds the categories' contents, not where they were read from: a folder and a URL of the same
+        # files share the entry, and the result names the locations given now
+        d["pack_source"] = pack.source
+        where = {c.name: c.source for c in pack.categories}
+        for c in d["categories"]:
+            c["source"] = where.get(c["name"], c["source"])
     # the key holds the tokenizer's sha256, so the entry is this tokenizer's: its ref is the one given now (its
     # label and source may differ from the run that stored it; entries from before refs had a plain name)
     d.pop("tokenizer_sha256", None)
@@ -494,7 +501,7 @@ def cached_result(tok: Tokenizer, categories: str | Path = "default",
         pack = _prepare(tok, categories, settings, SerialExecutor(), None)
     except InputError:
         return None
-    return _read_result(cache.entry_path("mixture", _result_key(tok, pack, settings), ".result.json"), tok)
+    return _read_result(cache.entry_path("mixture", _result_key(tok, pack, settings), ".result.json"), tok, pack)
 
 
 __all__ = ["infer_mixture", "cached_result", "MixtureResult", "CategoryShare", "SolveReport", "MixtureSettings"]
