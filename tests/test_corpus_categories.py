@@ -331,3 +331,31 @@ def test_default_group():
     assert default_group("en-docs") == "english" and default_group("eo") == "non_english"
     assert default_group("python") == "code" and default_group("C++") == "code"
     assert default_group("tr") == "non_english"
+
+
+def test_pack_fingerprint_hashes_each_file_once_and_sees_a_change(tmp_path, monkeypatch):
+    """The fingerprint keys the warm result of a shipped pack. Its per-file sha256 is remembered by (path, size,
+    mtime, inode), so the second call reads no pack file; a file whose content changes gives a new fingerprint."""
+    import os
+    import shutil
+
+    from tokforensics import cache
+    from tokforensics.corpus import categories as C
+
+    monkeypatch.setenv("TOKFORENSICS_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "data" / "corpora" / "mixture"
+    shutil.copytree(C.pack_dir("synthetic"), root / "synthetic")
+    monkeypatch.setattr(C, "data_root", lambda: tmp_path / "data")
+    first = C.pack_fingerprint("synthetic")
+    assert first is not None and len(first) == 64
+    hashed = []
+    real = cache.sha256_file
+    monkeypatch.setattr(cache, "sha256_file", lambda p, *a: hashed.append(p) or real(p, *a))
+    assert C.pack_fingerprint("synthetic") == first and hashed == []
+    meta = json.loads((root / "synthetic" / "pack.json").read_text())
+    victim = root / "synthetic" / meta["categories"][0]["file"]
+    data = victim.read_bytes()
+    victim.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    st = victim.stat()
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert C.pack_fingerprint("synthetic") != first and hashed == [victim]

@@ -111,6 +111,33 @@ def read_entry(path: Path, parse: Callable[[bytes], T]) -> T | None:
         return None
 
 
+def _digest_mark(version: tuple) -> Path:
+    return entry_path("stream", key_of("digest", *version), ".txt")
+
+
+def _a_digest(data: bytes) -> str:
+    text = data.decode("ascii").strip()
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise ValueError("not a sha256")
+    return text
+
+
+def recalled_digest(version: tuple | None) -> str | None:
+    """The sha256 remembered for a file in this version (see `remember_digest`), or None."""
+    return None if version is None else read_entry(_digest_mark(version), _a_digest)
+
+
+def remember_digest(version: tuple | None, digest: str) -> None:
+    """Remember a file's sha256 under what tells that it has not changed since (corpus.locations.version_mark), so
+    an unchanged file is hashed once; best effort (a read-only cache only costs the re-hash)."""
+    if version is None:
+        return
+    try:
+        write_bytes_atomic(_digest_mark(version), digest.encode())
+    except OSError:
+        pass
+
+
 def json_object(data: bytes) -> dict:
     """Parse a cache entry that must be one JSON object."""
     doc = json.loads(data.decode("utf-8"))

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from tokforensics import cache
 from tokforensics.corpus import locations
 from tokforensics.corpus.textio import (
     COMPRESSED_SUFFIXES,
@@ -266,8 +267,9 @@ def is_shipped_pack(spec: str | Path) -> bool:
 
 
 def pack_fingerprint(name: str) -> str | None:
-    """sha256 over a shipped pack's pack.json and every category file it names, in order; None when the pack is
-    missing or unreadable (loading it then reports what is wrong)."""
+    """sha256 over a shipped pack's pack.json and the sha256 of every category file it names, in order; None when
+    the pack is missing or unreadable (loading it then reports what is wrong). A file's sha256 is remembered by
+    its (path, size, mtime, inode), the same memo the streamed counter reads, so a warm run hashes nothing."""
     if not is_shipped_pack(name):
         return None
     meta_path = pack_dir(name) / "pack.json"
@@ -275,7 +277,13 @@ def pack_fingerprint(name: str) -> str | None:
         meta = meta_path.read_bytes()
         h = hashlib.sha256(meta)
         for c in json.loads(meta)["categories"]:
-            h.update(c["file"].encode("utf-8") + b"\0" + (meta_path.parent / c["file"]).read_bytes())
+            path = meta_path.parent / c["file"]
+            version = locations.version_mark(str(path))
+            digest = cache.recalled_digest(version)
+            if digest is None:
+                digest = cache.sha256_file(path)
+                cache.remember_digest(version, digest)
+            h.update(c["file"].encode("utf-8") + b"\0" + digest.encode("ascii"))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return h.hexdigest()

@@ -94,29 +94,16 @@ def _digest_job(path: str) -> str:
 def _digests(paths: list[str], executor: Executor, progress: Progress | None) -> list[str]:
     """Content hashes, remembered by (path, size, mtime, inode) so an unchanged 100 GB corpus is not re-read (for a
     URL: by the store's version fields, where it has them)."""
-    out: list[str | None] = []
-    marks: list[tuple[Path | None, int]] = []
-    for p in paths:
-        version = locations.version_mark(p)
-        mark = None if version is None else cache.entry_path("stream", cache.key_of("digest", *version), ".txt")
-        marks.append((mark, locations.size(p)))
-        try:
-            text = mark.read_text().strip() if mark is not None else ""
-            out.append(text if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else None)
-        except OSError:
-            out.append(None)
+    versions = [locations.version_mark(p) for p in paths]
+    sizes = [v[1] if v is not None else locations.size(p) for v, p in zip(versions, paths, strict=True)]
+    out = [cache.recalled_digest(v) for v in versions]
     todo = [i for i, d in enumerate(out) if d is None]
-    total = sum(marks[i][1] for i in todo)
+    total = sum(sizes[i] for i in todo)
     done = 0
     for i, d in zip(todo, executor.map(_digest_job, [paths[i] for i in todo]), strict=True):
         out[i] = d
-        mark = marks[i][0]
-        try:
-            if mark is not None:
-                cache.write_bytes_atomic(mark, d.encode())
-        except OSError:
-            pass
-        done += marks[i][1]
+        cache.remember_digest(versions[i], d)
+        done += sizes[i]
         if progress:
             progress("hash", done, total)
     return out  # type: ignore[return-value]
