@@ -57,7 +57,7 @@ def test_metrics_tables_and_no_dictionary(tmp_path, capsys):
     (["metrics", "no-such-tokenizer"], "unknown tokenizer"),
     (["compare", "gpt2", "--langs", "tr,qqq"], "unknown language code 'qqq'"),
     (["compare", "gpt2", "--langs", ","], "--langs is empty"),
-    (["metrics", "gpt2", "--alpha", "0"], "--alpha must be > 0"),
+    (["metrics", "gpt2", "--alpha", "0"], "--alpha 0.0: must be greater than 0"),
 ])
 def test_bad_input_exit_2(capsys, args, message):
     code, out, err = run(capsys, "-q", *args)

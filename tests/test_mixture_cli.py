@@ -79,7 +79,8 @@ def test_errors(cat_dir, tmp_path, fresh_cache):
     for p in cache_files:
         assert p.stat().st_size > 0
     assert not [p for p in fresh_cache.rglob("*.tmp")] if fresh_cache.exists() else True
-    assert_clean_error(run_tok("infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "0"), "positive")
+    assert_clean_error(run_tok("infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "0"),
+                       "--merges 0: must be at least 1")
 
 
 def test_non_bpe_tokenizer_is_refused(tmp_path, cat_dir):

@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .cache import atomic_writer
-from .errors import InputError
+from .errors import InputError, UsageError
+
+# What a command reads, as (path, what it is: "tokenizer file", "policy file", "category folder", ...).
+Reads = Iterable[tuple["Path | str | None", str]]
 
 _HINTS = {28: "the disk is full; free some space or choose another location",
           13: "permission denied; choose another path", 30: "the file system is read-only; choose another path",
@@ -29,13 +33,35 @@ def _message(path: Path, what: str, exc: OSError) -> str:
     return f"cannot write {what} {path} ({hint})"
 
 
-def check_destination(path: Path, what: str = "-o", create_parents: bool = False) -> None:
-    """Raise `InputError` unless a file can be created at `path` (probing with a temporary file beside it).
+def refuse_inputs(path: Path, what: str, reads: Reads) -> None:
+    """Raise `UsageError` when `path` is a file the command reads (through any link or spelling), or lies in a
+    folder it reads: the atomic rename would replace the input with the output before anyone notices."""
+    path = Path(path)
+    if not os.path.lexists(path):
+        return  # a file that is not there is not being read
+    for src, kind in reads:
+        if src is None or str(src) == "":
+            continue
+        src = Path(src).expanduser()
+        try:
+            if src.is_dir():
+                if path.resolve().is_relative_to(src.resolve()):
+                    raise UsageError(f"{what} {path} is inside the {kind} this command reads; give another path")
+            elif path.resolve() == src.resolve() or (src.exists() and os.path.samefile(path, src)):
+                raise UsageError(f"{what} {path} is the {kind} this command reads; give another path")
+        except OSError:
+            continue  # unreadable either way: the read or the write reports it in its own words
+
+
+def check_destination(path: Path, what: str = "-o", create_parents: bool = False, reads: Reads = ()) -> None:
+    """Raise `InputError` unless a file can be created at `path` (probing with a temporary file beside it), and
+    `UsageError` when `path` is one of the files the command `reads` (see `refuse_inputs`).
 
     With `create_parents`, missing folders are fine (the writer creates them): the probe goes into the
     nearest folder that exists.
     """
     path = Path(path)
+    refuse_inputs(path, what, reads)
     try:
         st = os.stat(path)
     except FileNotFoundError:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import product
 
-from ..errors import UsageError
+from ..errors import UsageError, did_you_mean
 from .numbers import split_digits
 
 PAD, EOS, PLUS, EQUALS, COMMA = "<pad>", "<eos>", "+", "=", ","
@@ -127,7 +127,8 @@ def scheme(name: str) -> ChunkScheme:
         return ChunkScheme("single", 1, "l2r")
     m = _NAME.fullmatch(text)
     if not m:
-        raise UsageError(f"unknown scheme '{name}'; choose from {KNOWN} (k = 2..4 in <l2r|r2l><k>)")
+        raise UsageError(f"unknown scheme '{name}'; choose from {KNOWN} (k = 2..4 in <l2r|r2l><k>)."
+                         f"{did_you_mean(text, KNOWN.split(', '))}")
     return ChunkScheme(text, int(m.group(3)), m.group(2), bool(m.group(1)))
 
 

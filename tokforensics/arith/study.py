@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import UsageError, did_you_mean
 from ..progress import Progress
 from .anatomy import ErrorAnatomy, classify, length_mismatch, summarize
 from .chunking import ChunkScheme, parse_schemes
@@ -62,7 +62,7 @@ PRESETS: dict[str, StudyConfig] = {
 
 def preset(name: str) -> StudyConfig:
     if name not in PRESETS:
-        raise UsageError(f"unknown preset '{name}'; choose from {', '.join(PRESETS)}")
+        raise UsageError(f"unknown preset '{name}'; choose from {', '.join(PRESETS)}.{did_you_mean(name, PRESETS)}")
     return PRESETS[name]
 
 
@@ -97,9 +97,10 @@ def check(cfg: StudyConfig) -> None:
     if cfg.threads is not None and cfg.threads < 1:
         raise UsageError(f"--threads {cfg.threads}: need at least 1")
     if cfg.embeddings not in ("digits", "free"):
-        raise UsageError(f"--embeddings '{cfg.embeddings}': choose digits or free")
+        raise UsageError(f"--embeddings '{cfg.embeddings}': choose digits or free."
+                         f"{did_you_mean(cfg.embeddings, ('digits', 'free'))}")
     if cfg.device not in ("auto", "cpu", "cuda"):
-        raise UsageError(f"--device '{cfg.device}': choose auto, cpu or cuda")
+        raise UsageError(f"--device '{cfg.device}': choose auto, cpu or cuda.{did_you_mean(cfg.device, ('auto', 'cpu', 'cuda'))}")
     if cfg.batch > cfg.train_problems:
         raise UsageError(f"--batch {cfg.batch} is larger than --train-problems {cfg.train_problems}")
 

@@ -13,11 +13,13 @@ import os
 import re
 import sys
 from collections.abc import Iterator
+from contextlib import redirect_stdout
 
 import typer
 from rich.markup import escape
 
 from ..errors import TokError, UsageError
+from .common import Above
 from .render import State, err_console, make_streams_safe
 
 app = typer.Typer(
@@ -140,8 +142,10 @@ def _check_number(param, value: object) -> None:
     for v in _numbers(value):
         if isinstance(v, float) and not math.isfinite(v):
             raise UsageError(f"{flag} {v}: give a finite number (not nan or inf)")
+        if isinstance(lo, Above) and v <= lo:
+            raise UsageError(f"{flag} {v}: must be greater than {float(lo):g}")
         if v < lo:
-            raise UsageError(f"{flag} {v}: must be at least {lo}")
+            raise UsageError(f"{flag} {v}: must be at least {lo:,}")
         if hi is not None and v > hi:
             raise UsageError(f"{flag} {v}: must be at most {hi:,}; give a smaller value")
 
@@ -161,7 +165,7 @@ def _check_raw(param, value: object) -> None:
         _check_number(param, number)
 
 
-def _guard_numbers(cmd) -> None:
+def guard_numbers(cmd) -> None:
     """Wrap every parameter of every command so a number is range-checked right after conversion."""
     for param in getattr(cmd, "params", []):
         original = param.process_value
@@ -177,15 +181,38 @@ def _guard_numbers(cmd) -> None:
 
         param.process_value = checked
     for sub in getattr(cmd, "commands", {}).values():
-        _guard_numbers(sub)
+        guard_numbers(sub)
+
+
+def help_to_stderr_under_json(cmd) -> None:
+    """Under --json, stdout is one JSON document or nothing: help (asked for with --help, or shown for a group
+    given no subcommand) goes to stderr instead. Both are printed while the arguments are parsed, through a rich
+    console and click's echo that look up sys.stdout when they print."""
+    original = cmd.parse_args
+
+    def parse_args(ctx, args, _original=original):
+        given = args[: args.index("--")] if "--" in args else args
+        if not (State.json or "--json" in given):  # the root parses --json itself, before its callback sets State
+            return _original(ctx, args)
+        with redirect_stdout(sys.stderr):
+            return _original(ctx, args)
+
+    cmd.parse_args = parse_args
+    for sub in getattr(cmd, "commands", {}).values():
+        help_to_stderr_under_json(sub)
+
+
+def prepare(cmd):
+    """The policies every command of the tree gets: the number guard and help off stdout under --json."""
+    guard_numbers(cmd)
+    help_to_stderr_under_json(cmd)
+    return cmd
 
 
 def build_command():
     """The click command tree with the number guard on every parameter (also used by the tests)."""
     _register()
-    cmd = typer.main.get_command(app)
-    _guard_numbers(cmd)
-    return cmd
+    return prepare(typer.main.get_command(app))
 
 
 # ------------------------------------------------------------------ errors → one line

@@ -15,10 +15,19 @@ from ..arith.numbers import parse_digit_range, parse_int_list
 from ..arith.probe import DEFAULT_SAMPLES, ArithProbeResult, NumberProbe, probe_many
 from ..errors import UsageError
 from ..tokenizer.display import marked
-from .common import bar, label_option
+from .common import MAX_SEED, bar, label_option
 from .render import State, console, emit_result, err_console, table
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
+
+# Upper bounds of the options (shown in --help): well above the paper's settings (90 problems, 7-9 digits), low
+# enough that a typo fails at once instead of running for hours or overflowing a C integer.
+MAX_PROBLEMS = 5_000
+MAX_SAMPLES = 20_000  # 100 times the default; about 20 s per tokenizer
+MAX_DIGITS = 40
+MAX_BATCH = 4096
+MAX_SHOT_SETS = 1_000
+MAX_THREADS = 1024
 
 
 class _ArithCommand(TyperCommand):
@@ -31,9 +40,10 @@ class _ArithCommand(TyperCommand):
 
     def make_context(self, info_name, args, parent=None, **extra):
         if args and args[0] == "study":
+            from .app import prepare
             from .arith_study import study_app
 
-            cmd = get_command(study_app)
+            cmd = prepare(get_command(study_app))  # built here, after app.build_command prepared the others
             return cmd.make_context(f"{info_name} study", args[1:], parent=parent, **extra)
         return super().make_context(info_name, args, parent=parent, **extra)
 
@@ -47,21 +57,22 @@ def arith_cmd(
     shots: str = typer.Option("1,2,4,8", "--shots", help="Few-shot counts for the model probe."),
     digits: str = typer.Option("7-9", "--digits", help="Addend lengths (model probe) and the length range of "
                                "the format table, e.g. 7-9 or 3."),
-    problems: int = typer.Option(90, "--problems", help="Problems per (format, shots) setting."),
-    seed: int = typer.Option(0, "--seed", help="Seed for numbers, problems and few-shot examples."),
+    problems: int = typer.Option(90, "--problems", min=1, max=MAX_PROBLEMS, help="Problems per (format, shots) setting."),
+    seed: int = typer.Option(0, "--seed", max=MAX_SEED, help="Seed for numbers, problems and few-shot examples."),
     formats: str = typer.Option(None, "--formats", help="Model-probe formats, comma-separated: native, native_sp1, "
                                 "native_sp2, forced_l2r, forced_r2l, <sep>_<l2r|r2l> (sep: comma, space, dot, hash, "
                                 "dollar, underscore). Default: native, comma and space both ways, native_sp1, and "
                                 "forced_l2r/forced_r2l where the tokenizer has multi-digit tokens."),
-    samples: int = typer.Option(DEFAULT_SAMPLES, "--samples", help="Random numbers per digit length (tokenizer probe)."),
-    max_digits: int = typer.Option(20, "--max-digits", help="Chunk patterns for lengths 1..N."),
-    batch_size: int = typer.Option(16, "--batch-size", help="Prompts per model batch."),
-    shot_sets: int = typer.Option(1, "--shot-sets", help="Few-shot example sets per addend-length pair; problems "
+    samples: int = typer.Option(DEFAULT_SAMPLES, "--samples", min=1, max=MAX_SAMPLES,
+                                help="Random numbers per digit length (tokenizer probe)."),
+    max_digits: int = typer.Option(20, "--max-digits", min=1, max=MAX_DIGITS, help="Chunk patterns for lengths 1..N."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1, max=MAX_BATCH, help="Prompts per model batch."),
+    shot_sets: int = typer.Option(1, "--shot-sets", max=MAX_SHOT_SETS, help="Few-shot example sets per addend-length pair; problems "
                                   "sharing a set share their prompt prefix (computed once). 0: fresh examples for "
                                   "every problem, as in the paper (several times slower)."),
     bos: bool = typer.Option(None, "--bos/--no-bos", help="Start prompts with the model's BOS id (default: only "
                              "when it differs from its end-of-text id)."),
-    threads: int = typer.Option(None, "--threads", help="CPU threads for the model (default: torch's). On a busy "
+    threads: int = typer.Option(None, "--threads", min=1, max=MAX_THREADS, help="CPU threads for the model (default: torch's). On a busy "
                                 "machine 1 thread can be several times faster."),
     details: bool = typer.Option(False, "--details", help="Per-length patterns for every tokenizer, and "
                                  "per-problem records in --json output."),
@@ -73,18 +84,6 @@ def arith_cmd(
     """
     lo, hi = parse_digit_range(digits)
     shot_list = parse_int_list(shots, "--shots", 0, 32) if model else [1]
-    if problems < 1:
-        raise UsageError(f"--problems {problems}: need at least 1 problem")
-    if samples < 1:
-        raise UsageError(f"--samples {samples}: need at least 1 sample per length")
-    if not 1 <= max_digits <= 40:
-        raise UsageError(f"--max-digits {max_digits}: choose 1..40")
-    if batch_size < 1:
-        raise UsageError(f"--batch-size {batch_size}: need at least 1")
-    if shot_sets < 0:
-        raise UsageError(f"--shot-sets {shot_sets}: use 0 (fresh examples per problem) or more")
-    if threads is not None and threads < 1:
-        raise UsageError(f"--threads {threads}: need at least 1")
     fmt_list = [f.strip() for f in formats.split(",") if f.strip()] if formats else None
     if not model:
         given = [name for name, value, default in [

@@ -14,9 +14,24 @@ from rich.markup import escape
 
 from ..arith.study import PRESETS, StudyResult, configure, preset, run_study
 from ..errors import UsageError
-from .render import State, console, emit_result, err_console, table
+from .common import MAX_SEED, Above, progress_display
+from .render import State, console, emit_result, table
 
 study_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+# Upper bounds of the options (shown in --help): several times the paper preset (500,000 problems, 20,000 steps of
+# 256, 4 layers x 128), low enough that a typo fails at once instead of training for days or overflowing torch.
+MAX_TRAIN_PROBLEMS = 10_000_000
+MAX_TEST_PER_PAIR = 100_000
+MAX_STEPS = 1_000_000
+MAX_BATCH = 65_536
+MAX_D_MODEL = 4096
+MAX_LAYERS = 64
+MAX_HEADS = 64
+MAX_LR = 10.0
+MAX_SEEDS = 100
+MAX_THREADS = 1024
+MAX_JOBS = 256
 
 
 @study_app.command("study")
@@ -24,27 +39,27 @@ def study_cmd(
     schemes: str = typer.Option(None, "--schemes", help="Comma-separated: single, l2r2, r2l2, l2r3, r2l3, "
                                 "comma_l2r3, comma_r2l3 (k = 2..4 in <l2r|r2l><k>). Default: single,l2r3,r2l3."),
     digits: str = typer.Option(None, "--digits", help="Addend lengths, e.g. 3-4 (default) or 7-9 (--preset paper)."),
-    train_problems: int = typer.Option(None, "--train-problems", help="Training problems (balanced over addend-"
+    train_problems: int = typer.Option(None, "--train-problems", min=1, max=MAX_TRAIN_PROBLEMS, help="Training problems (balanced over addend-"
                                        "length pairs; disjoint from the test problems)."),
-    test_per_pair: int = typer.Option(None, "--test-per-pair", help="Test problems per addend-length pair, half "
+    test_per_pair: int = typer.Option(None, "--test-per-pair", min=2, max=MAX_TEST_PER_PAIR, help="Test problems per addend-length pair, half "
                                       "of them with an answer longer than the addends."),
-    steps: int = typer.Option(None, "--steps", help="Optimiser steps per model."),
-    batch: int = typer.Option(None, "--batch", help="Problems per step."),
-    d_model: int = typer.Option(None, "--d-model", help="Model width."),
-    layers: int = typer.Option(None, "--layers", help="Transformer layers."),
-    heads: int = typer.Option(None, "--heads", help="Attention heads."),
+    steps: int = typer.Option(None, "--steps", min=1, max=MAX_STEPS, help="Optimiser steps per model."),
+    batch: int = typer.Option(None, "--batch", min=1, max=MAX_BATCH, help="Problems per step."),
+    d_model: int = typer.Option(None, "--d-model", min=8, max=MAX_D_MODEL, help="Model width."),
+    layers: int = typer.Option(None, "--layers", min=1, max=MAX_LAYERS, help="Transformer layers."),
+    heads: int = typer.Option(None, "--heads", min=1, max=MAX_HEADS, help="Attention heads."),
     embeddings: str = typer.Option(None, "--embeddings", help="digits (default): each token's embedding is a sum "
                                    "of learned (place, digit) vectors; free: one learned row per token."),
-    lr: float = typer.Option(None, "--lr", help="Peak learning rate (AdamW, linear warmup, cosine decay)."),
-    seed: int = typer.Option(None, "--seed", help="First seed (weights, batch order and problems)."),
-    seeds: int = typer.Option(None, "--seeds", help="Models per scheme (seeds seed, seed+1, ...); 2 or more give "
+    lr: float = typer.Option(None, "--lr", min=Above(0), max=MAX_LR, help="Peak learning rate (AdamW, linear warmup, cosine decay)."),
+    seed: int = typer.Option(None, "--seed", max=MAX_SEED, help="First seed (weights, batch order and problems)."),
+    seeds: int = typer.Option(None, "--seeds", min=1, max=MAX_SEEDS, help="Models per scheme (seeds seed, seed+1, ...); 2 or more give "
                               "intervals over seeds."),
     preset_name: str = typer.Option("default", "--preset", help=f"Starting configuration: {', '.join(PRESETS)}. "
                                     "Options given override it."),
     device: str = typer.Option(None, "--device", help="auto (CUDA when available, else CPU), cuda or cpu."),
-    threads: int = typer.Option(None, "--threads", help="torch CPU threads (default: $TOKFORENSICS_THREADS, "
+    threads: int = typer.Option(None, "--threads", min=1, max=MAX_THREADS, help="torch CPU threads (default: $TOKFORENSICS_THREADS, "
                                 "else torch's)."),
-    jobs: int = typer.Option(1, "--jobs", help="Runs in parallel worker processes (one thread each unless "
+    jobs: int = typer.Option(1, "--jobs", min=1, max=MAX_JOBS, help="Runs in parallel worker processes (one thread each unless "
                              "--threads); results do not depend on it."),
     html: Path = typer.Option(None, "--html", help="Also write a self-contained HTML report with learning curves."),
     details: bool = typer.Option(False, "--details", help="Per-run results and every test answer in --json."),
@@ -57,8 +72,6 @@ def study_cmd(
         raise UsageError(f"--html {html}: give a file name ending in .html")
     if html is not None and html.is_dir():
         raise UsageError(f"--html {html} is a directory; give a file name ending in .html")
-    if jobs < 1:
-        raise UsageError(f"--jobs {jobs}: need at least 1")
     res = _run(cfg, keep_answers=details, jobs=jobs)
     written = None
     if html is not None:
@@ -84,10 +97,10 @@ def _brief(res: StudyResult) -> StudyResult:
 def _run(cfg, keep_answers: bool, jobs: int) -> StudyResult:
     if State.quiet or State.json:
         return run_study(cfg, keep_answers=keep_answers, jobs=jobs)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as bar:
+    with progress_display(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn()) as bar:
         task = bar.add_task("training", total=None)
 
         def cb(what: str, i: int, n: int) -> None:

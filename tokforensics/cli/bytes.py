@@ -10,6 +10,7 @@ import typer
 from ..corpus.textio import read_input_bytes
 from ..errors import InputError, UsageError
 from ..tokenizer.display import marked
+from .common import MAX_SEED
 from .render import State, console, emit_result, err_console, table
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
@@ -141,7 +142,7 @@ def complete_cmd(
     model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     file: Path = typer.Option(None, "--file", help="Read the prompt from a UTF-8 file instead."),
     max_bytes: int = typer.Option(48, "--max-bytes", "-n", min=1, max=65_536, help="Bytes to generate (1..65,536)."),
-    seed: int = typer.Option(None, "--seed", help="Sample with this seed (default: greedy)."),
+    seed: int = typer.Option(None, "--seed", max=MAX_SEED, help="Sample with this seed (default: greedy)."),
     stop: str = typer.Option(None, "--stop", help="Stop after this string (e.g. a newline: $'\\n')."),
     device: str = typer.Option(None, help="cuda or cpu (default: CUDA when available)."),
 ) -> None:
@@ -171,7 +172,7 @@ def ensemble_cmd(
     file: Path = typer.Option(None, "--file", help="Read the prompt from a UTF-8 file instead."),
     max_bytes: int = typer.Option(32, "--max-bytes", "-n", min=1, max=65_536,
                                   help="Bytes to generate with the mixture (1..65,536)."),
-    seed: int = typer.Option(None, "--seed", help="Sample with this seed (default: greedy)."),
+    seed: int = typer.Option(None, "--seed", max=MAX_SEED, help="Sample with this seed (default: greedy)."),
     top: int = typer.Option(8, "--top", "-k", min=1, max=257, help="How many bytes to list (1..257)."),
     device: str = typer.Option(None, help="cuda or cpu (default: CUDA when available)."),
 ) -> None:

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from ..corpus.probes import probe_set
 from ..errors import InputError, UsageError
-from ..outputs import check_destination, write_output
+from ..outputs import check_destination, refuse_inputs, write_output
 from ..policy.baseline import build_golden, write_golden
 from ..policy.config import DEFAULT_GOLDEN, POLICY_FILE, Policy, load_policy
 from ..policy.init import starter_policy
@@ -22,7 +22,7 @@ from ..policy.rules import CheckResult, run_check
 from ..report.measure import PolicyMeasurer
 from ..tokenizer.ref import ref_of
 from ..tokenizer.view import load_tokenizer
-from .common import status
+from .common import status, tokenizer_reads
 from .render import State, console, emit_result, fmt, table, token_line
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
@@ -55,6 +55,8 @@ def check_cmd(
     policy = load_policy(Path.cwd(), config)
     if tokenizer is not None:
         policy = dataclasses.replace(policy, tokenizer=tokenizer)
+    if junit is not None:
+        refuse_inputs(junit, "--junit", _policy_reads(policy))
     t0 = time.perf_counter()
     with status(f"loading {policy.tokenizer}"):
         try:
@@ -76,6 +78,12 @@ def check_cmd(
         _render(res, elapsed, junit)
     if not res.passed:
         raise typer.Exit(1)
+
+
+def _policy_reads(policy: Policy) -> list:
+    """Every file `tok check` reads for this policy, as `refuse_inputs` takes them."""
+    return [(policy.path, "policy file"), *tokenizer_reads([policy.tokenizer]), (policy.golden, "golden file"),
+            *((p, "probe texts file") for p in policy.texts)]
 
 
 def _render(res: CheckResult, elapsed: float, junit: Path | None) -> None:
@@ -150,7 +158,7 @@ def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> 
                          "name), then move its keys into a tool.tokforensics table if you prefer pyproject.toml")
     if path.exists() and not force:
         raise InputError(f"{path} already exists; pass --force to overwrite it")
-    check_destination(path, "--config", create_parents=True)
+    check_destination(path, "--config", create_parents=True, reads=tokenizer_reads([spec]))
     with status(f"loading {spec}"):
         tok = load_tokenizer(spec)
     with status("measuring the tokenizer for starter thresholds"):
@@ -190,7 +198,10 @@ def baseline_cmd(
     spec = tokenizer or policy.tokenizer
     files = list(policy.texts if policy else ()) + list(texts or [])
     dest = out or (policy.golden if policy else Path(DEFAULT_GOLDEN))
-    check_destination(dest, "-o", create_parents=True)
+    reads = [*tokenizer_reads([spec]), *((p, "probe texts file") for p in files)]
+    if policy is not None:
+        reads.append((policy.path, "policy file"))
+    check_destination(dest, "-o", create_parents=True, reads=reads)
     probes = probe_set(files)
     with status(f"loading {spec}"):
         tok = load_tokenizer(spec)

@@ -8,8 +8,9 @@ tokenizers) renames tokenizers in tables and JSON keys.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 
@@ -23,6 +24,12 @@ DEFAULT_REF = "en"
 LABEL_HELP = ("Label for a tokenizer in tables and JSON keys, in the order the tokenizers are given (repeatable). "
               "Default: the zoo name, or the file's name (with as much of its path as tells two files apart).")
 REF_HELP = f"Reference language of the premiums (default {DEFAULT_REF})."
+# A seed goes into numpy and torch generators as is; every command accepts the same range.
+MAX_SEED = 2**32 - 1
+
+
+class Above(float):
+    """`min=Above(0)`: a lower bound the value must exceed (typer has no min_open); app.py's number guard reads it."""
 
 
 def label_option():
@@ -31,6 +38,13 @@ def label_option():
 
 def ref_option():
     return typer.Option(DEFAULT_REF, "--ref", help=REF_HELP)
+
+
+def tokenizer_reads(specs: Iterable[str | None]) -> list[tuple[Path | None, str]]:
+    """The tokenizer files behind zoo names and paths, as `check_destination(reads=...)` takes them."""
+    from ..tokenizer.load import source_path
+
+    return [(source_path(s), "tokenizer file") for s in specs if s]
 
 
 def split_codes(langs: str, flag: str = "--langs") -> list[str]:
@@ -54,6 +68,26 @@ def status(message: str) -> Iterator[Progress]:
         yield update
 
 
+def progress_display(*columns, transient: bool = True, **kwargs):
+    """A rich Progress on stderr that leaves nothing behind when the block fails, so the error is the only line.
+
+    rich ends a display on a console that is not a terminal with a blank line, and a non-transient one with its
+    last frame; on an error both would stand before the error line.
+    """
+    from rich.progress import Progress as RichProgress
+
+    class _Display(RichProgress):
+        def __exit__(self, exc_type, exc, tb):
+            if exc_type is None:
+                return super().__exit__(exc_type, exc, tb)
+            self.live.transient = True
+            if not self.disable:
+                self.live.stop()  # not Progress.stop: that adds the blank line
+            return None
+
+    return _Display(*columns, console=err_console, transient=transient, **kwargs)
+
+
 @contextmanager
 def bar(title: str) -> Iterator[Progress | None]:
     """A rich progress bar on stderr (none with --quiet or --json); yields a `Progress` (stage, done, total)."""
@@ -61,10 +95,8 @@ def bar(title: str) -> Iterator[Progress | None]:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-    from rich.progress import Progress as RichProgress
 
-    with RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err_console, transient=True) as rp:
+    with progress_display(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as rp:
         task = rp.add_task(title, total=None)
 
         def cb(stage: str, done: int, total: int) -> None:

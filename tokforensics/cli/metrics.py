@@ -10,7 +10,7 @@ from ..metrics.corpus import DEFAULT_ALPHA
 from ..metrics.premium import DEFAULT_BOOTSTRAP, DEFAULT_SEED, PremiumResult
 from ..metrics.run import MetricsReport, run_compare, run_metrics
 from ..metrics.vocab import CATEGORIES
-from .common import label_option, ref_option, split_codes, status
+from .common import MAX_SEED, Above, label_option, ref_option, split_codes, status
 from .render import State, console, emit_result, table
 
 app = typer.Typer()
@@ -29,14 +29,13 @@ def metrics_cmd(
     langs: str = typer.Option(None, "--langs", help="Language code (tr, tur, en, pt-BR...); one per run. Default "
                               "corpus: its UDHR text (plus the shipped Turkish evaluation text for tr). Default: en."),
     lang: str = typer.Option(None, "--lang", hidden=True, help="Old spelling of --langs."),
-    corpus: str = typer.Option(None, "--corpus", help="A UTF-8 text file or folder to measure on instead."),
-    alpha: float = typer.Option(DEFAULT_ALPHA, "--alpha", max=1000.0, help="Rényi order for the Rényi efficiency (> 0)."),
+    corpus: str = typer.Option(None, "--corpus", help="A UTF-8 text file (optionally .gz, .xz or .zst) or a folder "
+                               "of them to measure on instead."),
+    alpha: float = typer.Option(DEFAULT_ALPHA, "--alpha", min=Above(0), max=1000.0, help="Rényi order for the Rényi efficiency (> 0)."),
     top: int = typer.Option(10, "--top", max=10_000, help="How many most-split words to list per tokenizer."),
     label: list[str] = label_option(),
 ) -> None:
     """Every metric for each tokenizer, side by side: vocabulary, reachability, corpus efficiency, round trip, %LANG/%Pure."""
-    if top < 0:
-        raise UsageError(f"--top must be >= 0 (got {top})")
     if langs is not None and lang is not None:
         raise UsageError("give --langs once (--lang is its old spelling)")
     codes = split_codes(langs) if langs is not None else [lang] if lang is not None else None
@@ -186,7 +185,7 @@ def compare_cmd(
     tokenizers: list[str] = typer.Argument(None, help="Zoo names or paths. None: every zoo tokenizer available here."),
     langs: str = typer.Option(..., "--langs", help="Comma-separated language codes (tr,en,de), or 'all'."),
     ref: str = ref_option(),
-    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Seed of the bootstrap resamples."),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", max=MAX_SEED, help="Seed of the bootstrap resamples."),
     bootstrap: int = typer.Option(DEFAULT_BOOTSTRAP, "--bootstrap", min=1, max=100_000,
                                   help="Number of bootstrap resamples (1..100,000)."),
     label: list[str] = label_option(),

@@ -10,7 +10,6 @@ from rich import filesize
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
-    Progress,
     ProgressColumn,
     TaskProgressColumn,
     TextColumn,
@@ -19,12 +18,22 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
-from ..errors import UsageError
-from ..mixture.executor import LocalPoolExecutor, SerialExecutor, dask_executor
+from ..corpus.categories import MIN_CATEGORY_BYTES, category_folder
+from ..errors import UsageError, did_you_mean
+from ..mixture.executor import LocalPoolExecutor, SerialExecutor, dask_executor, scheduler_address
+from ..mixture.experiment import MAX_MERGES as MAX_EXPERIMENT_MERGES
+from ..mixture.experiment import MAX_N, MAX_TRAIN_BYTES, MAX_TRIALS, MIN_N, MIN_TRAIN_BYTES
 from ..mixture.infer import infer_mixture
-from ..mixture.settings import DEFAULT_ESTIMATOR, DEFAULT_LP_ROUNDS, ESTIMATORS, MixtureSettings
+from ..mixture.settings import (
+    DEFAULT_ESTIMATOR,
+    DEFAULT_LP_ROUNDS,
+    ESTIMATORS,
+    MAX_BOOTSTRAP,
+    MixtureSettings,
+)
 from ..outputs import check_destination, write_output
 from ..tokenizer.view import load_tokenizer
+from .common import MAX_SEED, Above, progress_display, tokenizer_reads
 from .render import State, console, emit_result, err_console, table, to_jsonable
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
@@ -55,6 +64,12 @@ class _Amount(ProgressColumn):
 
 
 DEFAULT_ROUNDS = DEFAULT_LP_ROUNDS  # the library's budget (mixture/settings.py says why), labelled APPROXIMATE
+# Upper bounds of the options (shown in --help): far above any real run, low enough that a typo fails at once
+# instead of overflowing a C integer or running for days.
+MAX_MERGES = 1_000_000  # the largest merge lists in use hold about 250,000
+MAX_BYTES = 10**12  # 1 TB of text per category
+MAX_LP_ROUNDS = 1_000_000
+MAX_LP_SECONDS = 10**7  # about four months
 
 
 class _Bars:
@@ -62,9 +77,9 @@ class _Bars:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.progress = Progress(TextColumn("{task.description:<22}"), BarColumn(), TaskProgressColumn(),
-                                 _Amount(table_column=Column(no_wrap=True)), TimeElapsedColumn(), console=err_console,
-                                 transient=False)
+        self.progress = progress_display(TextColumn("{task.description:<22}"), BarColumn(), TaskProgressColumn(),
+                                         _Amount(table_column=Column(no_wrap=True)), TimeElapsedColumn(),
+                                         transient=False)
         self.tasks: dict[str, int] = {}
 
     def __enter__(self):
@@ -73,9 +88,7 @@ class _Bars:
         return self
 
     def __exit__(self, *exc):
-        if self.enabled:
-            if exc[0] is not None:  # bad input found mid-run: the error line alone is the output, not half bars
-                self.progress.live.transient = True
+        if self.enabled:  # on bad input found mid-run the display leaves nothing: the error line is the output
             self.progress.__exit__(*exc)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -103,6 +116,12 @@ def _flagged(exc: UsageError) -> UsageError:
     return exc
 
 
+def _check_estimator(estimator: str) -> None:
+    if estimator not in ESTIMATORS:
+        raise UsageError(f"unknown --estimator {estimator!r}; choose one of {', '.join(ESTIMATORS)}."
+                         + did_you_mean(estimator, ESTIMATORS))
+
+
 def _fmt_share(c) -> str:
     if c.interval is None:
         return f"{100 * c.share:.2f}"
@@ -115,30 +134,34 @@ def infer_mixture_cmd(
     categories: str = typer.Option("default", "--categories",
                                    help="Category pack name, a directory, or the fsspec URL of a folder "
                                         "(s3://..., with its fsspec backend installed)."),
-    merges: int = typer.Option(None, "--merges", show_default="the smaller of 30,000 and all merges",
+    merges: int = typer.Option(None, "--merges", min=1, max=MAX_MERGES, show_default="the smaller of 30,000 and all merges",
                                help="Solve over the first N merges (the paper: 30,000)."),
-    skip: int = typer.Option(0, "--skip", help="Constrain only merges after the first M (extension analysis)."),
+    skip: int = typer.Option(0, "--skip", max=MAX_MERGES,
+                             help="Constrain only merges after the first M (extension analysis)."),
     estimator: str = typer.Option(DEFAULT_ESTIMATOR, "--estimator",
                                   help="Which merges give constraints: " + ", ".join(ESTIMATORS)
                                   + " (docs/mixture.md)."),
-    bytes_per_category: int = typer.Option(None, "--bytes-per-category", help="Sample budget per category (seeded)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the category sampler and of the bootstrap."),
-    bootstrap: int = typer.Option(0, "--bootstrap", help="Replicates for 95% intervals (document resampling; 0 = none)."),
+    bytes_per_category: int = typer.Option(None, "--bytes-per-category", min=MIN_CATEGORY_BYTES, max=MAX_BYTES,
+                                           help="Sample budget per category (seeded)."),
+    seed: int = typer.Option(0, "--seed", max=MAX_SEED, help="Seed of the category sampler and of the bootstrap."),
+    bootstrap: int = typer.Option(0, "--bootstrap", max=MAX_BOOTSTRAP,
+                                  help="Replicates for 95% intervals (document resampling; 0 = none, else at least 2)."),
     workers: int = typer.Option(0, "--workers", min=0, max=256,
                                 help="Processes for the replay stage (0 = one per core, at most 8; never more "
                                      "than the cores or the categories)."),
-    lp_rounds: int = typer.Option(DEFAULT_ROUNDS, "--lp-rounds",
+    lp_rounds: int = typer.Option(DEFAULT_ROUNDS, "--lp-rounds", max=MAX_LP_ROUNDS,
                                   help="Row-generation rounds, then stop: APPROXIMATE shares with bounds on the "
                                   "optimum. 0 = solve to the certified optimum (exact; slow on large problems)."),
-    lp_time_limit: float = typer.Option(None, "--lp-time-limit",
-                                        help="Also stop the LP after this many seconds (APPROXIMATE, machine-dependent)."),
-    min_category_bytes: int = typer.Option(None, "--min-category-bytes",
+    lp_time_limit: float = typer.Option(None, "--lp-time-limit", min=Above(0), max=MAX_LP_SECONDS,
+                                        help="Also stop the LP after this many seconds (> 0; APPROXIMATE, "
+                                             "machine-dependent)."),
+    min_category_bytes: int = typer.Option(None, "--min-category-bytes", max=MAX_BYTES,
                                            help="Leave out categories with less text than this "
                                                 "(default 50,000 for shipped packs, 0 for your own directory)."),
     scheduler: str = typer.Option(None, "--scheduler",
                                   help="Run counting and replay on this Dask cluster (tcp://HOST:PORT); its workers "
                                        "read the category files themselves, so give a path they share. "
-                                       'Needs pip install "tokforensics[dist]".'),
+                                       'Needs pip install "tokforensics\\[dist]".'),
     top: int = typer.Option(25, "--top", min=1, max=10_000, help="Categories shown in the table."),
     out: Path = typer.Option(None, "--out", "-o", help="Also write the JSON result to this file."),
 ) -> None:
@@ -147,18 +170,22 @@ def infer_mixture_cmd(
         raise UsageError(f"--workers must be 0 (one per core) or a positive number (got {workers})")
     if lp_rounds < 0:
         raise UsageError(f"--lp-rounds must be 0 (exact) or a positive number of rounds (got {lp_rounds})")
+    _check_estimator(estimator)
     try:
         settings = MixtureSettings(merges=merges, skip=skip, estimator=estimator, max_rounds=lp_rounds or None,
                                    time_limit=lp_time_limit, bytes_per_category=bytes_per_category,
                                    min_category_bytes=min_category_bytes, seed=seed, bootstrap=bootstrap)
     except UsageError as exc:
         raise _flagged(exc) from None
-    if out is not None:
-        check_destination(out, "--out")
-    tok = load_tokenizer(tokenizer)
     if scheduler is not None:
         if workers:
             raise UsageError("--workers and --scheduler exclude each other: the cluster has its own workers")
+        scheduler_address(scheduler)  # a malformed address is refused before the tokenizer is loaded
+    if out is not None:
+        check_destination(out, "--out", reads=[*tokenizer_reads([tokenizer]),
+                                                (category_folder(categories), "category folder")])
+    tok = load_tokenizer(tokenizer)
+    if scheduler is not None:
         executor = dask_executor(scheduler)
     else:
         executor = SerialExecutor() if workers == 1 else LocalPoolExecutor(workers or None)
@@ -243,17 +270,21 @@ def timing_line(timing: dict) -> str:
 @experiment_app.command("mixture")
 def experiment_mixture_cmd(
     domain: str = typer.Option("languages", "--domain", help="languages | code | mixed"),
-    n: int = typer.Option(5, "--n", help="Categories per trial."),
-    trials: int = typer.Option(20, "--trials", help="Trials (each a fresh mixture and tokenizer)."),
-    seed: int = typer.Option(0, "--seed"),
-    merges: int = typer.Option(1500, "--merges", help="Merges of each trained tokenizer."),
-    train_bytes: int = typer.Option(1_000_000, "--train-bytes", help="Bytes of training text per trial."),
+    n: int = typer.Option(5, "--n", min=MIN_N, max=MAX_N, help="Categories per trial (at most the domain's "
+                          "categories in the pack)."),
+    trials: int = typer.Option(20, "--trials", min=1, max=MAX_TRIALS, help="Trials (each a fresh mixture and tokenizer)."),
+    seed: int = typer.Option(0, "--seed", max=MAX_SEED, help="Seed of the mixtures and category picks."),
+    merges: int = typer.Option(1500, "--merges", min=1, max=MAX_EXPERIMENT_MERGES, help="Merges of each trained tokenizer."),
+    train_bytes: int = typer.Option(1_000_000, "--train-bytes", min=MIN_TRAIN_BYTES, max=MAX_TRAIN_BYTES,
+                                    help="Bytes of training text per trial (at most what the categories hold)."),
     estimator: str = typer.Option(DEFAULT_ESTIMATOR, "--estimator", help=", ".join(ESTIMATORS)),
-    lp_rounds: int = typer.Option(0, "--lp-rounds", min=0, help="Per-trial LP round budget (0 = certified optimum)."),
+    lp_rounds: int = typer.Option(0, "--lp-rounds", min=0, max=MAX_LP_ROUNDS,
+                                  help="Per-trial LP round budget (0 = certified optimum)."),
 ) -> None:
     """Controlled experiment: train BPE on a known mixture, infer it from disjoint text, report log10 MSE."""
     from ..mixture.experiment import run_experiment
 
+    _check_estimator(estimator)
     with _Bars(not State.json and not State.quiet) as bars:
         res = run_experiment(domain, n=n, trials=trials, seed=seed, merges=merges, train_bytes=train_bytes,
                              estimator=estimator, lp_rounds=lp_rounds or None, progress=bars)

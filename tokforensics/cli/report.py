@@ -14,7 +14,7 @@ from ..outputs import check_destination
 from ..report.collect import LIVE_BUDGET, check_languages, collect_report, report_result
 from ..report.html import write_report
 from ..tokenizer.ref import load_labelled
-from .common import label_option, ref_option, status
+from .common import label_option, ref_option, status, tokenizer_reads
 from .render import State, console, emit_result
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
@@ -49,7 +49,8 @@ def report_cmd(
         extra.extend(load_user_texts(f))
     if out.is_dir():
         raise UsageError(f"-o {out} is a directory; give a file name ending in .html")
-    check_destination(out, "-o", create_parents=True)
+    check_destination(out, "-o", create_parents=True,
+                      reads=[*tokenizer_reads(tokenizers), *((f, "probe texts file") for f in texts or [])])
     languages = None if langs.strip().lower() == "all" else [x.strip() for x in langs.split(",") if x.strip()]
     check_languages(languages, ref)
     t0 = time.perf_counter()

@@ -13,7 +13,7 @@ from ..tokenizer.inspect import inspect_tokenizer
 from ..tokenizer.ref import ref_of
 from ..tokenizer.results import ExportResult, encode_text, zoo_listing
 from ..tokenizer.view import load_tokenizer
-from .common import status
+from .common import status, tokenizer_reads
 from .render import State, console, emit_result, table, token_line
 
 app = typer.Typer()  # this module's commands; tokforensics.cli.app adds it with add_typer
@@ -84,7 +84,7 @@ def encode_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path."),
 def merges_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path (BPE)."),
                out: Path = typer.Option(..., "-o", "--out", help="Where to write merges.txt.")) -> None:
     """Export the ordered merge list as HF merges.txt."""
-    check_destination(out)
+    check_destination(out, reads=tokenizer_reads([tokenizer]))
     tok = load_tokenizer(tokenizer)
     text = tok.merges_txt()
     write_output(out, text)
@@ -99,7 +99,7 @@ def merges_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path (BPE)
 def export_cmd(tokenizer: str = typer.Argument(..., help="Zoo name or path."),
                out: Path = typer.Option(..., "-o", "--out", help="Where to write tokenizer.json.")) -> None:
     """Export the tokenizer (normalizer, pretokenizer, model) as a Hugging Face tokenizer.json."""
-    check_destination(out)
+    check_destination(out, reads=tokenizer_reads([tokenizer]))
     tok = load_tokenizer(tokenizer)
     doc = tok.hf_json()
     if doc is None:

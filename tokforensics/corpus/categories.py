@@ -45,7 +45,7 @@ from tokforensics.corpus.textio import (
     iter_units,
     require_regular,
 )
-from tokforensics.errors import InputError, UsageError
+from tokforensics.errors import InputError, UsageError, did_you_mean
 
 GROUPS = ("english", "code", "non_english")
 MIN_CATEGORY_BYTES = 1024
@@ -289,6 +289,14 @@ def pack_fingerprint(name: str) -> str | None:
     return h.hexdigest()
 
 
+def category_folder(spec: str | Path) -> Path | None:
+    """The local folder `load_categories(spec)` reads (a shipped pack's or the user's); None for a URL or nothing."""
+    if is_shipped_pack(spec):
+        return pack_dir(str(spec))
+    path = Path(spec).expanduser()
+    return path if "://" not in str(spec) and path.is_dir() else None
+
+
 def load_categories(spec: str | Path = "default", bytes_per_category: int | None = None,
                     seed: int = 0) -> CategoryPack:
     """Load a shipped category pack by name, or a user directory of category files/folders.
@@ -309,8 +317,9 @@ def load_categories(spec: str | Path = "default", bytes_per_category: int | None
     if path.exists():
         raise UsageError(f"{path} is a file; pass a directory holding one .txt/.jsonl file or folder per category")
     packs = ", ".join(shipped_packs()) or "none"
-    raise UsageError(f"no category pack or directory named {str(spec)!r} (shipped packs: {packs}); "
-                     "pass a pack name or an existing directory")
+    hint = did_you_mean(str(spec), shipped_packs())
+    raise UsageError(f"no category pack or directory named {str(spec)!r} (shipped packs: {packs}).{hint} "
+                     "Pass a pack name or an existing directory")
 
 
 def shipped_pack_info(name: str) -> tuple[dict, str]:

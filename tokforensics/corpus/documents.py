@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from . import locations
-from .textio import NotUtf8Error, inner_suffix, is_compressed, open_binary, stream_errors
+from .textio import NotUtf8Error, inner_suffix, is_compressed, open_binary, stream_errors, unreadable
 
 BLOCK = 4 << 20  # decompressed bytes handed to the counter at a time
 RANGE = 32 << 20  # uncompressed bytes per job: enough to amortise a job, small enough to balance two workers
@@ -149,7 +149,7 @@ def iter_batches(fr: FileRange) -> Iterator[Batch]:
     except InputError:
         raise
     except stream_errors() as exc:
-        raise InputError(f"{fr.path}: cannot read ({exc}); check that the file is complete and readable") from None
+        raise unreadable(fr.path, exc) from None
 
 
 def _jsonl_batch(path: str, data: bytes, lines: list[bytes], offsets: np.ndarray) -> Batch:

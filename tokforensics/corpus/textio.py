@@ -81,16 +81,28 @@ NOT_UTF8 = ("{label}{path}: not UTF-8 (byte 0x{byte:02x} at offset {offset}, lin
             "convert it, e.g. `iconv -f latin1 -t utf-8 {name}`")
 
 
+def unreadable(path: str | Path, exc: BaseException, label: str = "", kind: str | None = None) -> InputError:
+    """The one message for a damaged compressed file or a failed read, whichever reader met it. `kind`: the
+    compression, when the caller knows it from the content rather than the name."""
+    p = Path(str(path))  # a URL's suffix tells its format as well
+    kind = kind or ("gzip" if is_gzip(p) else "xz" if is_xz(p) else "zstd" if is_zstd(p) else None)
+    why = f"corrupt or truncated {kind} file: {exc}" if kind else str(exc)
+    return InputError(f"{label}{path}: cannot read ({why}); check that the file is complete and readable")
+
+
 def read_input_bytes(path: str | Path, what: str = "", *, missing: str = MISSING, folder: str = FOLDER,
-                     gunzip: bool | str = False) -> bytes:
+                     gunzip: bool | str = False, decompress: bool = False) -> bytes:
     """The whole content of a user's input file, with one-line errors (missing, folder, special, unreadable).
 
     `missing` and `folder` are the messages for those two cases, templates over {label} (`what` and a
     space) and {path}, so each command can say what it expected there. `gunzip`: True, the file is gzip
-    and is decompressed; "sniff", it is decompressed when its first bytes say gzip.
+    and is decompressed; "sniff", it is decompressed when its first bytes say gzip. `decompress`: a .gz, .xz
+    or .zst file (by its name) is decompressed by `open_binary`, the reader of the category files.
     """
     path = require_regular(path, what)
     label = f"{what} " if what else ""
+    if decompress and is_compressed(path):
+        return _read_compressed(path, label, missing, folder)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -105,19 +117,36 @@ def read_input_bytes(path: str | Path, what: str = "", *, missing: str = MISSING
         try:
             return gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"{label}{path}: corrupt or truncated gzip file ({exc})") from None
+            raise unreadable(path, exc, label, kind="gzip") from None
     return raw
 
 
+def _read_compressed(path: Path, label: str, missing: str, folder: str) -> bytes:
+    try:
+        with open_binary(path) as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise InputError(missing.format(label=label, path=path)) from None
+    except IsADirectoryError:
+        raise InputError(folder.format(label=label, path=path)) from None
+    except MemoryError:
+        raise InputError(f"{label}{path}: too large to read into memory") from None
+    except PermissionError as exc:
+        raise InputError(f"{label}{path}: cannot read ({exc.strerror or exc}); check its permissions") from None
+    except stream_errors() as exc:
+        raise unreadable(path, exc, label) from None
+
+
 def read_user_text(path: str | Path, what: str = "", *, missing: str = MISSING, folder: str = FOLDER,
-                   not_utf8: str = NOT_UTF8, gunzip: bool | str = False, drop_bom: bool = False) -> str:
+                   not_utf8: str = NOT_UTF8, gunzip: bool | str = False, decompress: bool = False,
+                   drop_bom: bool = False) -> str:
     """A user's text file as one string, strict UTF-8 (`drop_bom`: a leading byte-order mark is not text).
 
-    Errors as `read_input_bytes`; `not_utf8` is the message for bytes that are not UTF-8, a template over
-    {label}, {path}, {name}, {byte}, {offset} and {line}.
+    Errors as `read_input_bytes` (`decompress` too); `not_utf8` is the message for bytes that are not UTF-8, a
+    template over {label}, {path}, {name}, {byte}, {offset} and {line}.
     """
     path = Path(path)
-    data = read_input_bytes(path, what, missing=missing, folder=folder, gunzip=gunzip)
+    data = read_input_bytes(path, what, missing=missing, folder=folder, gunzip=gunzip, decompress=decompress)
     try:
         return data.decode("utf-8-sig" if drop_bom else "utf-8")
     except UnicodeDecodeError as exc:
@@ -301,7 +330,7 @@ def iter_lines(path: str | Path) -> Iterator[str]:
                 if final:
                     break
     except stream_errors() as exc:
-        raise InputError(f"{path}: cannot read ({exc}); check that the file is complete and readable") from None
+        raise unreadable(path, exc) from None
     if pending:
         yield pending
 

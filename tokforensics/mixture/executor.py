@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -126,16 +127,71 @@ def as_executor(obj) -> Executor:
     return obj
 
 
-def dask_executor(address: str) -> DaskExecutor:
+# the comm schemes of dask.distributed; all but inproc name a HOST:PORT
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+_HOST_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+):(\d{1,5})$")
+
+
+def scheduler_address(address: str) -> str:
+    """The address a Dask client should connect to, or a UsageError at once for one that is not an address.
+
+    Dask takes a bare HOST:PORT as tcp; anything else reaches its connector, which fails only after its timeout.
+    """
+    from ..errors import UsageError
+
+    hint = ("give the scheduler's tcp://HOST:PORT (or HOST:PORT; tls://, ws://, wss://, ucx:// and inproc:// "
+            "addresses work too)")
+    text = address.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    scheme = scheme.lower()
+    if scheme not in SCHEDULER_SCHEMES:
+        raise UsageError(f"--scheduler {address!r}: unknown scheme {scheme}://; {hint}")
+    if scheme == "inproc":
+        if not rest:
+            raise UsageError(f"--scheduler {address!r}: inproc:// needs the scheduler's name; {hint}")
+        return f"inproc://{rest}"
+    m = _HOST_PORT.match(rest)
+    if m is None or not 1 <= int(m.group(1)) <= 65535:
+        raise UsageError(f"--scheduler {address!r} is not a Dask scheduler address; {hint}")
+    return f"{scheme}://{rest}"
+
+
+def _client(address: str, timeout: float):
+    """A connected `distributed.Client`; one that fails to connect is shut down here, not left to `__del__`.
+
+    A half-started client's finaliser waits twice the timeout for a loop that will never answer and then prints
+    an "Exception ignored" traceback at exit.
+    """
+    from distributed import Client
+
+    class _Client(Client):
+        def __init__(self, *args, **kwargs):
+            try:
+                super().__init__(*args, **kwargs)
+            except BaseException:
+                self.status = "closed"  # close() and __del__ return at once for a closed client
+                try:
+                    self._loop_runner.stop()
+                except Exception:  # noqa: BLE001 -- the client is being abandoned; the error raised next matters
+                    pass
+                raise
+
+    return _Client(address, timeout=timeout, set_as_default=False)
+
+
+def dask_executor(address: str, timeout: float = 20.0) -> DaskExecutor:
     """Connect to a running Dask scheduler (tcp://HOST:PORT); errors are one-line UsageErrors."""
     from ..errors import UsageError
 
+    target = scheduler_address(address)
     try:
-        from distributed import Client
+        import distributed  # noqa: F401
     except ImportError:
         raise UsageError('--scheduler needs Dask: pip install "tokforensics[dist]" (adds dask[distributed])') from None
     try:
-        client = Client(address, timeout="20s", set_as_default=False)
+        client = _client(target, timeout)
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {address} ({exc}); start it with "
                          "`dask scheduler` and give its tcp://HOST:PORT") from None

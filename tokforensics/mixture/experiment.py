@@ -10,12 +10,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import UsageError, did_you_mean
 from .executor import SerialExecutor
 from .infer import category_trajectories, solve_shares, vocabulary_span
 from .settings import DEFAULT_ESTIMATOR, MixtureSettings
 
 DOMAINS = {"languages": ("non_english",), "code": ("code",), "mixed": ("non_english", "code", "english")}
+# The accepted ranges of the knobs (the CLI shows them). Below MIN_TRAIN_BYTES the trainer finds too few repeated
+# pairs to learn merges; the upper bounds sit far above the paper's runs (10 GB of text, 30,000 merges, n <= 112).
+MIN_N, MAX_N = 2, 1000
+MAX_TRIALS = 10_000
+MAX_MERGES = 100_000
+MIN_TRAIN_BYTES, MAX_TRAIN_BYTES = 10_000, 10**10
 
 
 @dataclass(frozen=True)
@@ -80,15 +86,23 @@ class _TrialData:
     prep_seconds: float
 
 
+def check_knobs(trials: int, merges: int, train_bytes: int) -> None:
+    """UsageError naming the option, before any data is read, for a knob outside its range."""
+    for flag, value, lo, hi in (("--trials", trials, 1, MAX_TRIALS), ("--merges", merges, 1, MAX_MERGES),
+                                ("--train-bytes", train_bytes, MIN_TRAIN_BYTES, MAX_TRAIN_BYTES)):
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise UsageError(f"{flag} {value}: must be between {lo:,} and {hi:,}")
+
+
 def _domain_categories(domain: str, n: int, pack: str, categories=None) -> list:
     from ..corpus.categories import load_categories
 
     if domain not in DOMAINS:
-        raise UsageError(f"unknown --domain '{domain}'; choose one of {', '.join(DOMAINS)}")
+        raise UsageError(f"unknown --domain '{domain}'; choose one of {', '.join(DOMAINS)}.{did_you_mean(domain, DOMAINS)}")
     pool = categories if categories is not None else load_categories(pack).categories
     cats = [c for c in pool if c.group in DOMAINS[domain]]
-    if n < 2 or n > len(cats):
-        raise UsageError(f"--n must be between 2 and {len(cats)} for domain '{domain}' (got {n})")
+    if n < MIN_N or n > len(cats):
+        raise UsageError(f"--n {n}: must be between {MIN_N} and {len(cats)} for domain '{domain}'")
     return cats
 
 
@@ -132,6 +146,9 @@ def _trials(cats: list, n: int, trials: int, seed: int, merges: int, train_bytes
             _train_bpe([p for p in parts if p], merges, path)
             tok = load_tokenizer(path)
             mi = tok.merge_ids()
+            if len(mi) == 0:
+                raise UsageError(f"--train-bytes {train_bytes:,}: the {sum(used):,} bytes of training text taught the "
+                                 "tokenizer no merges; give more text (--train-bytes, or categories that hold more)")
             tests = [_prefix_lines(b, sample_bytes) for _, b in halves]
             trajs, _ = category_trajectories(tok, tests, mi, SerialExecutor())
         b = np.array([sum(len(x.encode("utf-8")) for x in t) for t in tests], dtype=float)
@@ -148,9 +165,8 @@ def run_experiment(domain: str = "languages", n: int = 5, trials: int = 20, seed
                    lp_rounds: int | None = None, progress=None, sample_bytes: int | None = None,
                    categories=None) -> ExperimentResult:
     """lp_rounds None solves every trial's LP to its certified optimum (the same path as `infer_mixture`)."""
+    check_knobs(trials=trials, merges=merges, train_bytes=train_bytes)
     cats = _domain_categories(domain, n, pack, categories)
-    if trials < 1:
-        raise UsageError(f"--trials must be at least 1 (got {trials})")
     settings = MixtureSettings(estimator=estimator, max_rounds=lp_rounds)
     out: list[Trial] = []
     for k, td in enumerate(_trials(cats, n, trials, seed, merges, train_bytes, sample_bytes)):

@@ -99,6 +99,21 @@ def resolve(spec: str | Path, pattern: str | None = None) -> Source:
     return Source(path.name, str(path), fmt, data, cache.sha256_bytes(data), None, pattern)
 
 
+def source_path(spec: str | Path) -> Path | None:
+    """The file `resolve(spec)` reads, found the same way but without reading it; None when there is none."""
+    text = str(spec)
+    entry = zoo.lookup(text)
+    path = Path(text).expanduser()
+    if entry is not None and not (path.exists() and ("/" in text or path.suffix)):
+        return zoo.locate(entry)
+    if path.is_dir():
+        try:
+            return _pick_in_folder(path)
+        except InputError:
+            return None
+    return path if path.exists() else None
+
+
 def _pick_in_folder(folder: Path) -> Path:
     for name in ("tokenizer.json", "tokenizer.model", "tekken.json"):
         if (folder / name).exists():

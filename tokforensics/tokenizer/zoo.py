@@ -7,7 +7,6 @@ from a path the user gives through an environment variable.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import json
 import os
@@ -16,7 +15,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, closest
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,7 @@ def lookup(name: str) -> ZooEntry | None:
 
 
 def suggest(name: str, n: int = 3) -> list[str]:
-    keys = list(_index().keys())
-    close = difflib.get_close_matches(name.lower(), keys, n=n * 2, cutoff=0.4)
+    close = closest(name, _index().keys(), n=n * 2)  # aliases too; each names its entry once below
     seen: list[str] = []
     for k in close:
         canon = _index()[k].name
