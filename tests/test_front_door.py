@@ -22,7 +22,7 @@ def test_the_example_runs():
     settings = tf.default_mixture_settings(merges=300, bytes_per_category=20_000, min_category_bytes=0)
     res = tf.infer_mixture(tok, settings=settings)
     assert res.merges_used == 300 and abs(sum(c.share for c in res.categories) - 1) < 1e-6
-    assert tf.default_mixture_settings().max_rounds == tf.api.DEFAULT_LP_ROUNDS == 8
+    assert tf.default_mixture_settings().max_rounds == tf.api.DEFAULT_LP_ROUNDS == 4
     from tokforensics.cli.mixture import DEFAULT_ROUNDS
 
     assert DEFAULT_ROUNDS == tf.api.DEFAULT_LP_ROUNDS  # one default for the CLI and the front door

@@ -139,7 +139,7 @@ def _noisy_instance(seed: int):
     return test, merges, V, lp.combine(trajs, np.array([a * V + b for a, b, _ in merges]))
 
 
-@pytest.mark.parametrize("method", ["rows", "matching"])
+@pytest.mark.parametrize("method", ["auction", "rows", "matching"])
 @pytest.mark.parametrize("seed", range(8))
 def test_exact_solver_matches_the_full_lp(seed, method):
     test, merges, V, data = _noisy_instance(seed)
@@ -177,13 +177,16 @@ def test_noise_margin_is_the_full_lp_on_shifted_counts(seed, margin):
 
 @pytest.mark.parametrize("seed", [1, 4])
 def test_row_generation_to_convergence_is_the_same_optimum(seed):
-    """Two formulations: row generation (HiGHS over generated rows) run until no row is violated, and minimising
-    the exact total slack over alpha (a matching per alpha), must certify the same optimum."""
+    """Three formulations: row generation (HiGHS over the most violated rows) run until no row is violated,
+    minimising the exact total slack over alpha (a matching per alpha), and the auction's binding rows, must
+    certify the same optimum."""
     _, _, _, data = _noisy_instance(seed)
     exact = lp.solve(data, method="matching")
-    rows = lp.solve(data, max_rounds=10_000)
-    assert rows.diagnostics.stop_reason == "optimal"
+    rows = lp.solve(data, max_rounds=10_000, method="rows")
+    auct = lp.solve(data, max_rounds=10_000, method="auction")
+    assert rows.diagnostics.stop_reason == "optimal" == auct.diagnostics.stop_reason
     assert rows.diagnostics.objective == pytest.approx(exact.diagnostics.objective, rel=1e-6)
+    assert auct.diagnostics.objective == pytest.approx(exact.diagnostics.objective, rel=1e-6)
 
 
 def test_a_budget_brackets_the_optimum_and_says_so():
@@ -193,6 +196,70 @@ def test_a_budget_brackets_the_optimum_and_says_so():
     d = sol.diagnostics
     assert d.stop_reason == "round_limit" and not d.optimal
     assert d.lower_bound <= exact * (1 + 1e-9) and d.objective >= exact * (1 - 1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 3, 6])
+def test_the_auction_brackets_the_exact_slack_of_an_alpha(seed):
+    """For any alpha, the auction's matching weight is below f(alpha) and its cover above it (f from the other
+    formulation: a maximum-weight matching certified by separation over every row), and the bracket closes as the
+    bid increment shrinks."""
+    from tokforensics.mixture import auction
+
+    _, _, _, data = _noisy_instance(seed)
+    active = lp.constrained_steps(data, 0, 1)
+    rng = np.random.default_rng(seed)
+    for _ in range(3):
+        alpha = rng.dirichlet(np.ones(data.n_cat))
+        exact = lp._Problem(data, active, 8).evaluate(alpha, 1e-9).value
+        widths = []
+        for eps in (10.0, 1.0, 1e-3):
+            b = auction.bracket(data, active, alpha, eps)
+            assert b.lower <= exact * (1 + 1e-12) + 1e-9 and b.upper >= exact * (1 - 1e-12) - 1e-9
+            assert b.upper - b.lower <= len(b.match_t) * eps + 1e-6
+            widths.append(b.upper - b.lower)
+        assert widths[-1] <= 1e-6 * max(1.0, exact) and widths[-1] <= widths[0]
+
+
+def test_auction_kernels_against_brute_force():
+    from tokforensics.mixture import auction
+
+    rng = np.random.default_rng(3)
+    theta = rng.random(37) * 10
+    theta[rng.random(37) < 0.2] = np.inf
+    size = 64
+    low, at, low2 = auction._tree(theta, size)
+    for _ in range(200):
+        if rng.random() < 0.3:
+            t = int(rng.integers(37))
+            theta[t] = rng.random() * 10
+            auction._set(low, at, low2, size, t, theta[t])
+        lo = int(rng.integers(37))
+        hi = int(rng.integers(lo, 37))
+        a, i, a2 = auction._lowest_two(low, at, low2, size, lo, hi)
+        part = np.sort(theta[lo:hi + 1])
+        assert a == part[0] and (i < 0 or theta[i] == a)
+        assert a2 == (part[1] if len(part) > 1 else np.inf)
+    # the envelope sweep: max(M_t, max_p x_p(t) - v_p) at every step
+    _, _, _, data = _noisy_instance(4)
+    active = lp.constrained_steps(data, 0, 1)
+    w = rng.random(data.n_cat) * data.scale
+    M = (data.merged_counts * data.scale[None, :]) @ (w / data.scale)
+    v_p = rng.random(data.n_pairs) * 5e3
+    got = auction._envelope(data.n_pairs, data.T, active, data.init_p, data.init_c, data.init_n, data.d_step,
+                            data.d_p, data.d_c, data.d_n, w, M, v_p)
+    mix = np.zeros(data.n_pairs)
+    np.add.at(mix, data.init_p, w[data.init_c] * data.init_n)
+    e = 0
+    for t in range(data.T):
+        if active[t]:
+            present = mix > 0
+            top = (mix - v_p)[present].max() if present.any() else -np.inf
+            assert got[t] == pytest.approx(max(M[t], top), rel=1e-12, abs=1e-9)
+        else:
+            assert got[t] == np.inf
+        while e < len(data.d_step) and data.d_step[e] == t:
+            mix[data.d_p[e]] += w[data.d_c[e]] * data.d_n[e]
+            e += 1
 
 
 def test_matching_kernel_against_assignment():

@@ -239,11 +239,11 @@ def render_mixture(res, top: int = 25) -> None:
     if d.approximate:
         state = (f"[bold yellow]APPROXIMATE[/]: stopped by {d.stop_reason.replace('_', ' ')} after {d.rounds} rounds; "
                  f"the LP optimum lies between {d.lower_bound:.6g} and {d.objective:.6g} (gap "
-                 f"{100 * d.gap / max(d.objective, 1e-12):.1f}%), and these shares are not it. "
+                 f"{100 * d.gap / max(d.objective, 1e-12):.2g}%), and these shares are not it. "
                  "--lp-rounds 0 solves to the certified optimum")
     else:
-        state = (f"optimal (certified: no row of the full LP violated by more than {d.tolerance:.2g}; "
-                 f"upper and lower bound {d.objective:.8g} / {d.lower_bound:.8g})")
+        state = (f"optimal (certified: no row of the full LP violated by more than {max(d.max_violation, 0):.2g}, "
+                 f"upper and lower bound {d.objective:.8g} / {d.lower_bound:.8g}, within {d.tolerance:.2g})")
     console.print(
         f"LP over {d.steps_constrained:,} merges: {state}. Total slack {d.objective:.6g} "
         f"(pair counts per million pairs); {d.merges_never_in_samples:,} merges never occur in the samples.",

@@ -312,9 +312,13 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     n_bytes = np.array([dc.words.n_bytes for dc in counts], dtype=np.float64)
     budget = settings.max_rounds or 0
 
-    def lp_progress(r: int, rows: int, added: int, _ub: float, viol: float) -> None:
+    def lp_progress(r: int, rows: int, added: int, upper: float, left: float) -> None:
+        # `left` is the gap between the bounds (auction rows, upper known) or the largest violation (rows)
         if progress:
-            state = "checking the certificate" if added == 0 else f"{added:,} rows violated (max {viol:.3g})"
+            if upper == upper:
+                state = f"bounds {upper - left:.6g} - {upper:.6g} ({100 * left / max(upper, 1e-12):.2g}% apart)"
+            else:
+                state = "checking the certificate" if added == 0 else f"{added:,} rows violated (max {left:.3g})"
             progress(f"solve: round {r}, {rows:,} rows, {state}", r, budget)
 
     share, sol, data = solve_shares(trajs, n_bytes, merge_ids, V, settings, lp_progress)

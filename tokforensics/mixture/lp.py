@@ -595,18 +595,20 @@ def _master(cuts: np.ndarray, lo: np.ndarray, hi: np.ndarray):
 
 def solve(data: PairData, skip: int = 0, min_support: int = 1, max_rounds: int | None = None,
           time_limit: float | None = None, progress: RoundCallback | None = None,
-          alpha0: np.ndarray | None = None, method: str = "rows", margin: float = 0.0) -> LPSolution:
+          alpha0: np.ndarray | None = None, method: str = "auction", margin: float = 0.0) -> LPSolution:
     """Solve the LP over merges skip..T-1 (see the module docstring).
 
-    With no budget (max_rounds and time_limit None) the answer is the certified optimum. `method` "rows" (the
-    default; fastest where measured) runs row generation until the separation pass over every row finds nothing
-    violated; "matching" minimises the exact total slack over alpha with stabilised cutting planes (an
-    independent formulation, used to cross-check). A budget stops row generation early: the shares are then
+    With no budget (max_rounds and time_limit None) the answer is the certified optimum. `method` "auction" (the
+    default; fastest where measured, docs/mixture.md) generates the rows that bind at each alpha from an auction's
+    matching and stops when the restricted LP's optimum (a lower bound) meets the best cover found (an upper
+    bound); "rows" generates the most violated rows per merge until an exact separation pass over every row finds
+    none; "matching" minimises the exact total slack over alpha with stabilised cutting planes. All three are the
+    same LP and are tested against it written out in full. A budget stops the solve early: the shares are then
     approximate, and the diagnostics bracket the optimum between a lower and an upper bound.
     """
     if skip >= data.T:
         raise InputError(f"--skip {skip} leaves no merges to solve over (only {data.T} merges in use)")
-    if method not in ("rows", "matching"):
+    if method not in ("rows", "matching", "auction"):
         raise ValueError(f"unknown LP method {method!r}")
     active = constrained_steps(data, skip, min_support)
     if not active.any():
@@ -614,6 +616,9 @@ def solve(data: PairData, skip: int = 0, min_support: int = 1, max_rounds: int |
     data = with_margin(data, margin)
     if method == "matching" and max_rounds is None and time_limit is None:
         return solve_exact(data, active, progress=progress, alpha0=alpha0)
+    if method == "auction":
+        return solve_auction(data, active, max_rounds=max_rounds, time_limit=time_limit, progress=progress,
+                             alpha0=alpha0)
     return solve_rounds(data, active, max_rounds=max_rounds, time_limit=time_limit, progress=progress)
 
 
@@ -795,3 +800,111 @@ def solve_rounds(data: PairData, active: np.ndarray, max_rounds: int | None, tim
         pairs_with_slack=int((v_cover > tol).sum()), slack_steps=float(v_t.sum()), slack_pairs=float(v_cover.sum()),
         solve_seconds=round(time.perf_counter() - started, 3))
     return LPSolution(alpha=alpha, diagnostics=diag)
+
+
+def _restricted_lp(data: PairData, mnorm: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, float]:
+    """min sum v_t + sum v_p over the rows `keys` (t * P + p) only, v >= 0, alpha on the simplex: (alpha, optimum).
+    Fewer rows than the full LP, so the optimum is a lower bound on the full LP's. Interior point, rebuilt each
+    round: on these models it was 5x faster than dual simplex warm-started from the previous basis (measured on the
+    default pack: 16 s against 83 s at 38,700 rows)."""
+    import highspy
+
+    n = data.n_cat
+    q_t, q_p = keys // data.n_pairs, keys % data.n_pairs
+    steps, t_of = np.unique(q_t, return_inverse=True)
+    pairs, p_of = np.unique(q_p, return_inverse=True)
+    counts = _gather(q_t, q_p, n, data.n_pairs, data.init_p, data.init_c, data.init_n, data.d_step, data.d_p,
+                     data.d_c, data.d_n)
+    with native_stdout_silenced():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "ipm")
+    inf = np.inf
+    ei, ef = np.array([], np.int32), np.array([], np.float64)
+    n_cols = n + len(steps) + len(pairs)
+    h.addCols(n_cols, np.concatenate([np.zeros(n), np.ones(n_cols - n)]), np.zeros(n_cols),
+              np.concatenate([np.ones(n), np.full(n_cols - n, inf)]), 0, ei, ei, ef)
+    h.addRows(1, np.array([1.0]), np.array([1.0]), n, np.array([0], np.int32), np.arange(n, dtype=np.int32),
+              np.ones(n))
+    fixed = np.stack([n + t_of, n + len(steps) + p_of], axis=1)
+    st, idx, val = _sparse_rows(fixed, counts * data.scale[None, :] - mnorm[q_t])
+    h.addRows(len(keys), np.zeros(len(keys)), np.full(len(keys), inf), len(idx), st, idx, val)
+    with native_stdout_silenced():
+        h.run()
+    if h.modelStatusToString(h.getModelStatus()) != "Optimal":
+        raise InputError("the mixture LP did not solve; try fewer --merges or more text per category")
+    x = np.asarray(h.getSolution().col_value)
+    alpha = np.clip(x[:n], 0.0, None)
+    return alpha / alpha.sum(), float(h.getInfo().objective_function_value)
+
+
+def solve_auction(data: PairData, active: np.ndarray, max_rounds: int | None = None,
+                  time_limit: float | None = None, gap_rel: float = 1e-7, eps: float = 0.05,
+                  progress: RoundCallback | None = None, alpha0: np.ndarray | None = None) -> LPSolution:
+    """Row generation with the rows that bind at the current alpha: each round brackets f(alpha) with an auction
+    (auction.py), adds the edges of its matching to the restricted LP, and re-solves it for the next alpha.
+
+    Bounds, both exact: the restricted LP's optimum is below the full LP's (a lower bound that only rises), and
+    each auction gives a cover of every row at its alpha (an upper bound; the best one is returned, with its alpha).
+    The answer is optimal when they meet within gap_rel; the bid increment eps shrinks tenfold whenever the
+    auction's own bracket is what keeps them apart. A budget (max_rounds restricted-LP solves, or time_limit
+    seconds) stops it early with both bounds reported.
+    """
+    from .auction import bracket
+
+    n = data.n_cat
+    mnorm = data.merged_counts * data.scale[None, :]
+    alpha = np.full(n, 1.0 / n) if alpha0 is None else np.asarray(alpha0, dtype=np.float64) / np.sum(alpha0)
+    started = time.perf_counter()
+    pool = np.zeros(0, dtype=np.int64)
+    lower = 0.0  # every slack is >= 0
+    best = None
+    best_alpha = alpha
+    rounds = passes = 0
+    stop = "optimal"
+    while True:
+        b = bracket(data, active, alpha, eps)
+        passes += 1
+        if best is None or b.upper < best.upper:
+            best, best_alpha = b, alpha
+        keys = np.unique(b.match_t * data.n_pairs + b.match_p)
+        keys = keys[~np.isin(keys, pool)]
+        gap = best.upper - lower
+        tol = gap_rel * max(1.0, best.upper)
+        if progress:
+            progress(rounds, len(pool), len(keys), best.upper, gap)
+        if gap <= tol:
+            break
+        if max_rounds is not None and rounds >= max_rounds:
+            stop = "round_limit"
+            break
+        if time_limit is not None and time.perf_counter() - started > time_limit:
+            stop = "time_limit"
+            break
+        inner = b.upper - b.lower
+        if inner > 0.25 * gap and eps > 1e-12 * max(1.0, best.upper):
+            # the auction's bracket shrinks in proportion to eps (its bids overshoot by eps): ask for a quarter of
+            # the gap, and no more, since a smaller eps costs more bids
+            eps *= min(0.5, max(0.05, 0.25 * gap / inner))
+        if len(keys) == 0:
+            alpha = best_alpha  # nothing new for the LP: bracket the best alpha again, with the smaller eps
+            continue
+        rounds += 1
+        pool = np.union1d(pool, keys)
+        alpha, optimum = _restricted_lp(data, mnorm, pool)
+        lower = max(lower, optimum)
+    # the certificate: the returned cover, checked against every row of the full LP
+    w = best_alpha * data.scale
+    m_mix = mnorm @ best_alpha
+    theta = np.where(active, m_mix + best.v_t, np.inf)
+    excess = _pair_excess(data.n_pairs, data.T, data.init_p, data.init_c, data.init_n, data.d_step, data.d_p,
+                          data.d_c, data.d_n, w, theta, best.v_p, np.inf)[0]
+    max_violation = max(0.0, float((excess - best.v_p).max())) if data.n_pairs else 0.0
+    tol = gap_rel * max(1.0, best.upper)
+    diag = LPDiagnostics(
+        stop_reason=stop, objective=best.upper, lower_bound=min(lower, best.upper), max_violation=max_violation,
+        tolerance=tol, rounds=rounds, inner_passes=passes, edges_considered=len(pool),
+        steps_constrained=int(active.sum()), pairs_with_slack=int((best.v_p > tol).sum()),
+        slack_steps=float(best.v_t.sum()), slack_pairs=float(best.v_p.sum()),
+        solve_seconds=round(time.perf_counter() - started, 3))
+    return LPSolution(alpha=best_alpha, diagnostics=diag)
