@@ -1,6 +1,6 @@
 """Inferred training mixtures of published tokenizers, beside Hayase et al. (2024), Table 3.
 
-Usage: python analyses/llm_mixtures.py [--lp-rounds 8] [--bootstrap 0] [--only gpt2,gpt4o] [--pack default]
+Usage: python analyses/llm_mixtures.py [--lp-rounds 4] [--bootstrap 0] [--only gpt2,gpt4o] [--pack default]
        python analyses/llm_mixtures.py --compare-packs default,v1   (the ablation table, from the two JSON files)
 (--lp-rounds 0: the certified optimum; slow at 30,000 merges, see docs/mixture.md).
 Writes analyses/results/llm_mixtures.{json,md} for the default pack, llm_mixtures_<pack>.{json,md} for another
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tokforensics.mixture.executor import LocalPoolExecutor
 from tokforensics.mixture.infer import infer_mixture
-from tokforensics.mixture.settings import MixtureSettings
+from tokforensics.mixture.settings import DEFAULT_LP_ROUNDS, MixtureSettings
 from tokforensics.tokenizer.view import load_tokenizer
 
 # Web/Code/Books/Academic/Wiki/Non-English (%), Hayase et al. 2024
@@ -39,7 +39,7 @@ LABEL = {"gpt2": "GPT-2", "gpt4": "GPT-3.5/4 (cl100k)", "gpt4o": "GPT-4o", "llam
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--lp-rounds", type=int, default=8)
+    ap.add_argument("--lp-rounds", type=int, default=DEFAULT_LP_ROUNDS)
     ap.add_argument("--merges", type=int, default=30_000)
     ap.add_argument("--bootstrap", type=int, default=0)
     ap.add_argument("--only", default="")

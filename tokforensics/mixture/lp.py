@@ -39,7 +39,7 @@ from ..stdio import native_stdout_silenced
 from .replay import Trajectory
 
 SCALE = 1e6
-LP_VERSION = "3"  # bump when the LP or its solution changes results
+LP_VERSION = "4"  # bump when the LP or its solution changes results
 
 # (round, rows so far, rows added, upper bound, max violation)
 RoundCallback = Callable[[int, int, int, float, float], None]
