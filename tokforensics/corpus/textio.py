@@ -20,6 +20,7 @@ import os
 import stat
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -103,16 +104,8 @@ def read_input_bytes(path: str | Path, what: str = "", *, missing: str = MISSING
     label = f"{what} " if what else ""
     if decompress and is_compressed(path):
         return _read_compressed(path, label, missing, folder)
-    try:
+    with _read_errors(path, label, missing, folder, OSError):
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(missing.format(label=label, path=path)) from None
-    except IsADirectoryError:
-        raise InputError(folder.format(label=label, path=path)) from None
-    except MemoryError:
-        raise InputError(f"{label}{path}: too large to read into memory") from None
-    except OSError as exc:
-        raise InputError(f"{label}{path}: cannot read ({exc.strerror or exc}); check its permissions") from None
     if gunzip is True or (gunzip == "sniff" and raw[:2] == b"\x1f\x8b"):
         try:
             return gzip.decompress(raw)
@@ -121,20 +114,31 @@ def read_input_bytes(path: str | Path, what: str = "", *, missing: str = MISSING
     return raw
 
 
-def _read_compressed(path: Path, label: str, missing: str, folder: str) -> bytes:
+@contextmanager
+def _read_errors(path: Path, label: str, missing: str, folder: str, denied: type[OSError]) -> Iterator[None]:
+    """One line for each way reading a user's file fails; `denied` is the OSError read as "cannot read" (for a
+    compressed file only PermissionError: its other OSErrors are damage, reported by the caller)."""
     try:
-        with open_binary(path) as fh:
-            return fh.read()
+        yield
     except FileNotFoundError:
         raise InputError(missing.format(label=label, path=path)) from None
     except IsADirectoryError:
         raise InputError(folder.format(label=label, path=path)) from None
     except MemoryError:
         raise InputError(f"{label}{path}: too large to read into memory") from None
-    except PermissionError as exc:
+    except denied as exc:
         raise InputError(f"{label}{path}: cannot read ({exc.strerror or exc}); check its permissions") from None
-    except stream_errors() as exc:
-        raise unreadable(path, exc, label) from None
+
+
+def _read_compressed(path: Path, label: str, missing: str, folder: str) -> bytes:
+    with _read_errors(path, label, missing, folder, PermissionError):
+        try:
+            with open_binary(path) as fh:
+                return fh.read()
+        except (FileNotFoundError, IsADirectoryError, PermissionError, MemoryError):
+            raise
+        except stream_errors() as exc:
+            raise unreadable(path, exc, label) from None
 
 
 def read_user_text(path: str | Path, what: str = "", *, missing: str = MISSING, folder: str = FOLDER,

@@ -675,6 +675,15 @@ def solve_exact(data: PairData, active: np.ndarray, per_step: int = 8, gap_rel: 
     return LPSolution(alpha=best_alpha, diagnostics=diag)
 
 
+def _budget_spent(rounds: int, max_rounds: int | None, started: float, time_limit: float | None) -> str | None:
+    """The stop reason when a round or time budget is used up, else None."""
+    if max_rounds is not None and rounds >= max_rounds:
+        return "round_limit"
+    if time_limit is not None and time.perf_counter() - started > time_limit:
+        return "time_limit"
+    return None
+
+
 def solve_rounds(data: PairData, active: np.ndarray, max_rounds: int | None, time_limit: float | None,
                  per_step: int = 10, max_new: int = 30_000, tol: float = 1e-6,
                  progress: RoundCallback | None = None) -> LPSolution:
@@ -747,11 +756,9 @@ def solve_rounds(data: PairData, active: np.ndarray, max_rounds: int | None, tim
                 h.run()
             alpha, theta, v_p = read(np.asarray(h.getSolution().col_value))
             continue
-        if max_rounds is not None and rounds >= max_rounds:
-            stop = "round_limit"
-            break
-        if time_limit is not None and time.perf_counter() - started > time_limit:
-            stop = "time_limit"
+        spent = _budget_spent(rounds, max_rounds, started, time_limit)
+        if spent:
+            stop = spent
             break
         rounds += 1
         if len(keys) > max_new:
@@ -875,11 +882,9 @@ def solve_auction(data: PairData, active: np.ndarray, max_rounds: int | None = N
             progress(rounds, len(pool), len(keys), best.upper, gap)
         if gap <= tol:
             break
-        if max_rounds is not None and rounds >= max_rounds:
-            stop = "round_limit"
-            break
-        if time_limit is not None and time.perf_counter() - started > time_limit:
-            stop = "time_limit"
+        spent = _budget_spent(rounds, max_rounds, started, time_limit)
+        if spent:
+            stop = spent
             break
         inner = b.upper - b.lower
         if inner > 0.25 * gap and eps > 1e-12 * max(1.0, best.upper):
