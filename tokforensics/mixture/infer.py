@@ -315,7 +315,7 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     def lp_progress(r: int, rows: int, added: int, upper: float, left: float) -> None:
         # `left` is the gap between the bounds (auction rows, upper known) or the largest violation (rows)
         if progress:
-            if upper == upper:
+            if not np.isnan(upper):
                 state = f"bounds {upper - left:.6g} - {upper:.6g} ({100 * left / max(upper, 1e-12):.2g}% apart)"
             else:
                 state = "checking the certificate" if added == 0 else f"{added:,} rows violated (max {left:.3g})"

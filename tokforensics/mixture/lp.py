@@ -853,8 +853,8 @@ def solve_auction(data: PairData, active: np.ndarray, max_rounds: int | None = N
 
     Bounds, both exact: the restricted LP's optimum is below the full LP's (a lower bound that only rises), and
     each auction gives a cover of every row at its alpha (an upper bound; the best one is returned, with its alpha).
-    The answer is optimal when they meet within gap_rel; the bid increment eps shrinks tenfold whenever the
-    auction's own bracket is what keeps them apart. A budget (max_rounds restricted-LP solves, or time_limit
+    The answer is optimal when they meet within gap_rel; the bid increment eps shrinks (in proportion, by 2 to 20
+    times) whenever the auction's own bracket is what keeps them apart. A budget (max_rounds restricted-LP solves, or time_limit
     seconds) stops it early with both bounds reported.
     """
     from .auction import bracket
