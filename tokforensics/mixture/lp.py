@@ -858,7 +858,7 @@ def _restricted_lp(data: PairData, mnorm: np.ndarray, keys: np.ndarray) -> tuple
     sol = h.getSolution()
     lam = np.clip(np.asarray(sol.col_value)[:R], 0.0, None)
     degree = max(np.bincount(t_of, lam, S).max(initial=0.0), np.bincount(p_of, lam, len(pairs)).max(initial=0.0))
-    bound = float(((lam / max(1.0, degree)) @ w).min()) if R else 0.0
+    bound = float(((lam / max(1.0, degree)) @ w).min())
     alpha = np.clip(-np.asarray(sol.row_dual)[:n], 0.0, None)
     if alpha.sum() <= 0:
         alpha = np.ones(n)
