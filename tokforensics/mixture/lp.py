@@ -39,7 +39,8 @@ from ..stdio import native_stdout_silenced
 from .replay import Trajectory
 
 SCALE = 1e6
-LP_VERSION = "5"  # bump when the LP or its solution changes results
+LP_VERSION = "6"  # bump when the LP or its solution changes results
+EXACT_FROM = 1e-4  # solve_auction: relative gap below which f(alpha) is evaluated exactly instead of by auction
 
 # (round, rows so far, rows added, upper bound, max violation)
 RoundCallback = Callable[[int, int, int, float, float], None]
@@ -503,6 +504,7 @@ class SlackEvaluation:
     v_p: np.ndarray  # (P,) pair slacks of an optimal cover
     max_violation: float
     passes: int
+    edges: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # matched t * P + p
 
 
 class _Problem:
@@ -573,7 +575,7 @@ class _Problem:
             value = float(alpha @ grad)
         v_t = theta_full[self.steps] - m_mix[self.steps]
         return SlackEvaluation(value=value, subgradient=grad, v_t=v_t, v_p=v_p, max_violation=max_violation,
-                               passes=passes)
+                               passes=passes, edges=mt * d.n_pairs + mp)
 
 
 def _master(cuts: np.ndarray, lo: np.ndarray, hi: np.ndarray):
@@ -809,60 +811,96 @@ def solve_rounds(data: PairData, active: np.ndarray, max_rounds: int | None, tim
     return LPSolution(alpha=alpha, diagnostics=diag)
 
 
-def _restricted_lp(data: PairData, mnorm: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, float]:
-    """min sum v_t + sum v_p over the rows `keys` (t * P + p) only, v >= 0, alpha on the simplex: (alpha, a lower
-    bound on the full LP's optimum).
+class _RestrictedDual:
+    """The restricted LP over the rows found so far, kept in one HiGHS model that grows by columns each round.
 
     HiGHS solves the restricted LP's dual: max mu over a fractional matching lambda >= 0 of the rows (sum of lambda
     at most 1 at each step and each pair) with mu <= sum_r lambda_r w_{r,i} for every category i. Alpha is the
-    dual of those n category rows. The alpha columns of the primal touch every row, and interior point handles the
-    n dense rows of the dual far better than the n dense columns of the primal: 30 s against 104 s at 73,000 rows of
-    the default pack, the same optimum.
+    dual of those n category rows, and v_t, v_p (the restricted primal's slacks) are the duals of the degree rows.
+    The alpha columns of the primal touch every row, and interior point handles the n dense rows of the dual far
+    better than the n dense columns of the primal: 30 s against 104 s at 73,000 rows of the default pack, the
+    same optimum. Simplex, warm-started from the last basis, was slower than a fresh interior-point solve at every
+    round measured (docs/mixture.md), so each round is an interior-point solve of the grown model.
 
     The bound returned is computed from lambda itself, not taken from the solver: lambda scaled to degree <= 1 is a
     dual-feasible point of the *full* LP (its other rows get lambda = 0), so min_i sum_r lambda_r w_{r,i} bounds
     the full optimum from below whatever the solver's tolerances were."""
-    import highspy
 
-    n = data.n_cat
-    q_t, q_p = keys // data.n_pairs, keys % data.n_pairs
-    steps, t_of = np.unique(q_t, return_inverse=True)
-    pairs, p_of = np.unique(q_p, return_inverse=True)
-    counts = _gather(q_t, q_p, n, data.n_pairs, data.init_p, data.init_c, data.init_n, data.d_step, data.d_p,
-                     data.d_c, data.d_n)
-    w = counts * data.scale[None, :] - mnorm[q_t]
-    S, R = len(steps), len(keys)
-    # one column per row of the primal: +1 at its step's and its pair's degree rows, -w at the category rows
-    st, idx, val = _sparse_rows(np.stack([n + t_of, n + S + p_of], axis=1), w)
-    n_rows = n + S + len(pairs)
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = R + 1, n_rows
-    model.col_cost_ = np.concatenate([np.zeros(R), [-1.0]])
-    model.col_lower_ = np.concatenate([np.zeros(R), [-np.inf]])
-    model.col_upper_ = np.full(R + 1, np.inf)
-    model.row_lower_ = np.full(n_rows, -np.inf)
-    model.row_upper_ = np.concatenate([np.zeros(n), np.ones(n_rows - n)])
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = np.concatenate([st, [len(idx)], [len(idx) + n]]).astype(np.int32)
-    model.a_matrix_.index_ = np.concatenate([idx, np.arange(n, dtype=np.int32)])
-    model.a_matrix_.value_ = np.concatenate([val, np.ones(n)])
-    with native_stdout_silenced():
-        h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("solver", "ipm")
-    h.passModel(model)
-    with native_stdout_silenced():
-        h.run()
-    if h.modelStatusToString(h.getModelStatus()) != "Optimal":
-        raise InputError("the mixture LP did not solve; try fewer --merges or more text per category")
-    sol = h.getSolution()
-    lam = np.clip(np.asarray(sol.col_value)[:R], 0.0, None)
-    degree = max(np.bincount(t_of, lam, S).max(initial=0.0), np.bincount(p_of, lam, len(pairs)).max(initial=0.0))
-    bound = float(((lam / max(1.0, degree)) @ w).min())
-    alpha = np.clip(-np.asarray(sol.row_dual)[:n], 0.0, None)
-    if alpha.sum() <= 0:
-        alpha = np.ones(n)
-    return alpha / alpha.sum(), max(0.0, bound)
+    def __init__(self, data: PairData, mnorm: np.ndarray):
+        import highspy
+
+        self.data, self.mnorm, self.n = data, mnorm, data.n_cat
+        self.step_row = np.full(data.T, -1, dtype=np.int64)  # degree row of each step (-1: no row of it yet)
+        self.pair_row = np.full(data.n_pairs, -1, dtype=np.int64)
+        self.n_rows = self.n
+        self.q_t = np.zeros(0, dtype=np.int64)
+        self.q_p = np.zeros(0, dtype=np.int64)
+        self.w_parts: list[np.ndarray] = []
+        self.row_value = np.zeros(self.n)  # -duals of the last solve (alpha, then v per degree row)
+        with native_stdout_silenced():
+            self.h = highspy.Highs()
+        h = self.h
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("solver", "ipm")
+        # crossover stays on (it costs ~5% here): a vertex is what the exactness tests compare with the full LP
+        n = self.n
+        h.addRows(n, np.full(n, -np.inf), np.zeros(n), 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        # mu: free, +1 in every category row, minimise -mu
+        h.addCols(1, np.array([-1.0]), np.array([-np.inf]), np.array([np.inf]), n, np.array([0], np.int32),
+                  np.arange(n, dtype=np.int32), np.ones(n))
+
+    def rows_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(steps, pairs, w) of the rows `keys` (t * P + p), w (K, n) = c^_p(t) - c^_m(t) per category."""
+        d = self.data
+        q_t, q_p = keys // d.n_pairs, keys % d.n_pairs
+        counts = _gather(q_t, q_p, self.n, d.n_pairs, d.init_p, d.init_c, d.init_n, d.d_step, d.d_p, d.d_c, d.d_n)
+        return q_t, q_p, counts * d.scale[None, :] - self.mnorm[q_t]
+
+    def violation(self, alpha: np.ndarray, q_t: np.ndarray, q_p: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """How far the last restricted solution (alpha, v) is from satisfying each row: w . alpha - v_t - v_p."""
+        v = self.row_value
+        v_t = np.where(self.step_row[q_t] >= 0, v[np.maximum(self.step_row[q_t], 0)], 0.0)
+        v_p = np.where(self.pair_row[q_p] >= 0, v[np.maximum(self.pair_row[q_p], 0)], 0.0)
+        return w @ alpha - v_t - v_p
+
+    def add(self, q_t: np.ndarray, q_p: np.ndarray, w: np.ndarray) -> None:
+        new_s = np.unique(q_t[self.step_row[q_t] < 0])
+        new_p = np.unique(q_p[self.pair_row[q_p] < 0])
+        k = len(new_s) + len(new_p)
+        self.step_row[new_s] = self.n_rows + np.arange(len(new_s))
+        self.pair_row[new_p] = self.n_rows + len(new_s) + np.arange(len(new_p))
+        self.n_rows += k
+        if k:
+            self.h.addRows(k, np.full(k, -np.inf), np.ones(k), 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
+                           np.zeros(0))
+        # one column per row of the primal: +1 at its step's and its pair's degree rows, -w at the category rows
+        st, idx, val = _sparse_rows(np.stack([self.step_row[q_t], self.pair_row[q_p]], axis=1), w)
+        R = len(q_t)
+        self.h.addCols(R, np.zeros(R), np.zeros(R), np.full(R, np.inf), len(idx), st, idx, val)
+        self.q_t = np.concatenate([self.q_t, q_t])
+        self.q_p = np.concatenate([self.q_p, q_p])
+        self.w_parts.append(w)
+
+    def solve(self) -> tuple[np.ndarray, float]:
+        """(alpha, a lower bound on the full LP's optimum)."""
+        with native_stdout_silenced():
+            self.h.run()
+        if self.h.modelStatusToString(self.h.getModelStatus()) != "Optimal":
+            raise InputError("the mixture LP did not solve; try fewer --merges or more text per category")
+        sol = self.h.getSolution()
+        lam = np.clip(np.asarray(sol.col_value)[1:], 0.0, None)
+        degree = max(np.bincount(self.q_t, lam).max(initial=0.0), np.bincount(self.q_p, lam).max(initial=0.0))
+        lam = lam / max(1.0, degree)
+        lw = np.zeros(self.n)
+        at = 0
+        for w in self.w_parts:
+            lw += lam[at:at + len(w)] @ w
+            at += len(w)
+        self.row_value = -np.asarray(sol.row_dual)
+        alpha = np.clip(self.row_value[:self.n], 0.0, None)
+        if alpha.sum() <= 0:
+            alpha = np.ones(self.n)
+        return alpha / alpha.sum(), max(0.0, float(lw.min()))
 
 
 def solve_auction(data: PairData, active: np.ndarray, max_rounds: int | None = None,
@@ -883,53 +921,86 @@ def solve_auction(data: PairData, active: np.ndarray, max_rounds: int | None = N
     mnorm = data.merged_counts * data.scale[None, :]
     alpha = np.full(n, 1.0 / n) if alpha0 is None else np.asarray(alpha0, dtype=np.float64) / np.sum(alpha0)
     started = time.perf_counter()
-    pool = np.zeros(0, dtype=np.int64)
+    master = _RestrictedDual(data, mnorm)
+    pool = np.zeros(0, dtype=np.int64)  # sorted keys t * P + p of the rows in the restricted LP
     lower = 0.0  # every slack is >= 0
-    best = None
-    best_alpha = alpha
+    best: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None  # (upper, v_t, v_p, alpha) of the best cover
+    lp_alpha = alpha
     rounds = passes = 0
     stop = "optimal"
+    exact: _Problem | None = None  # f(alpha) by exact matching, once the bounds are close (below)
     while True:
-        b = bracket(data, active, alpha, eps)
+        if exact is None:
+            b = bracket(data, active, alpha, eps)
+            b_upper, b_lower, v_t, v_p, edges = b.upper, b.lower, b.v_t, b.v_p, b.match_t * data.n_pairs + b.match_p
+        else:
+            ev = exact.evaluate(alpha, 1e-9 * max(1.0, best[0]))
+            v_t = np.zeros(data.T)
+            v_t[exact.steps] = ev.v_t
+            v_p, edges = ev.v_p, ev.edges
+            b_upper = b_lower = float(v_t.sum() + v_p.sum())
         passes += 1
-        if best is None or b.upper < best.upper:
-            best, best_alpha = b, alpha
-        keys = np.unique(b.match_t * data.n_pairs + b.match_p)
-        keys = keys[~np.isin(keys, pool)]
-        gap = best.upper - lower
-        tol = gap_rel * max(1.0, best.upper)
+        if best is None or b_upper < best[0]:
+            best = (b_upper, v_t, v_p, alpha)
+        keys = np.unique(edges)
+        keys = keys[~np.isin(keys, pool, assume_unique=True)]
+        q_t, q_p, w = master.rows_of(keys)
+        if rounds:
+            # only the rows the restricted solution violates are cuts; the others would only grow the LP (measured
+            # on the default pack: 3,036 of a matching's 16,082 new edges at round 6, 62 of 15,700 at round 11)
+            # (a row threshold of 1e-12 of the objective: summed over 30,000 matched rows it stays below gap_rel)
+            cut = master.violation(lp_alpha, q_t, q_p, w) > 1e-12 * max(1.0, best[0])
+            keys, q_t, q_p, w = keys[cut], q_t[cut], q_p[cut], w[cut]
+        gap = best[0] - lower
+        tol = gap_rel * max(1.0, best[0])
         if progress:
-            progress(rounds, len(pool), len(keys), best.upper, gap)
+            progress(rounds, len(pool), len(keys), best[0], gap)
         if gap <= tol:
             break
         spent = _budget_spent(rounds, max_rounds, started, time_limit)
         if spent:
             stop = spent
             break
-        inner = b.upper - b.lower
-        if inner > 0.25 * gap and eps > 1e-12 * max(1.0, best.upper):
+        inner = b_upper - b_lower
+        if exact is None and inner > 0.25 * gap and gap < EXACT_FROM * best[0]:
+            # the auction's bracket would need eps (and its cost) to shrink with the gap: from here f(alpha) is
+            # evaluated exactly, by maximum-weight matching over a pool seeded with the restricted LP's rows,
+            # certified by a separation pass over every row (measured: an auction at eps 2e-3 took 31 s)
+            exact = _Problem(data, active, per_step=8)
+            exact.pool = pool.copy()
+            alpha = lp_alpha
+            continue
+        if exact is None and inner > 0.25 * gap and eps > 1e-12 * max(1.0, best[0]):
             # the auction's bracket shrinks in proportion to eps (its bids overshoot by eps): ask for a quarter of
             # the gap, and no more, since a smaller eps costs more bids
             eps *= min(0.5, max(0.05, 0.25 * gap / inner))
         if len(keys) == 0:
-            alpha = best_alpha  # nothing new for the LP: bracket the best alpha again, with the smaller eps
+            if exact is not None:
+                # f(alpha) is exact and no row of its matching is violated, so the gap is the solver's tolerance:
+                # nothing left to add (not seen in practice); report the bounds as they are, labelled approximate
+                stop = "round_limit"
+                break
+            alpha = best[3]  # nothing new for the LP: bracket the best alpha again, with the smaller eps
             continue
         rounds += 1
         pool = np.union1d(pool, keys)
-        alpha, optimum = _restricted_lp(data, mnorm, pool)
+        master.add(q_t, q_p, w)
+        lp_alpha, optimum = master.solve()
+        alpha = lp_alpha
         lower = max(lower, optimum)
+    upper, best_vt, best_vp, best_alpha = best
     # the certificate: the returned cover, checked against every row of the full LP
     w = best_alpha * data.scale
     m_mix = mnorm @ best_alpha
-    theta = np.where(active, m_mix + best.v_t, np.inf)
+    theta = np.where(active, m_mix + best_vt, np.inf)
     excess = _pair_excess(data.n_pairs, data.T, data.init_p, data.init_c, data.init_n, data.d_step, data.d_p,
-                          data.d_c, data.d_n, w, theta, best.v_p, np.inf)[0]
-    max_violation = max(0.0, float((excess - best.v_p).max())) if data.n_pairs else 0.0
-    tol = gap_rel * max(1.0, best.upper)
+                          data.d_c, data.d_n, w, theta, best_vp, np.inf)[0]
+    max_violation = max(0.0, float((excess - best_vp).max())) if data.n_pairs else 0.0
+    tol = gap_rel * max(1.0, upper)
     diag = LPDiagnostics(
-        stop_reason=stop, objective=best.upper, lower_bound=min(lower, best.upper), max_violation=max_violation,
+        stop_reason=stop, objective=upper, lower_bound=min(lower, upper), max_violation=max_violation,
         tolerance=tol, rounds=rounds, inner_passes=passes, edges_considered=len(pool),
-        steps_constrained=int(active.sum()), pairs_with_slack=int((best.v_p > tol).sum()),
-        slack_steps=float(best.v_t.sum()), slack_pairs=float(best.v_p.sum()),
+        steps_constrained=int(active.sum()), pairs_with_slack=int((best_vp > tol).sum()),
+        slack_steps=float(best_vt.sum()), slack_pairs=float(best_vp.sum()),
         solve_seconds=round(time.perf_counter() - started, 3))
     return LPSolution(alpha=best_alpha, diagnostics=diag)
