@@ -37,7 +37,7 @@ def _tok(tok: Tokenizer | str | Path) -> Tokenizer:
 
 
 def default_mixture_settings(**changes: Any) -> MixtureSettings:
-    """`MixtureSettings` as `tok infer-mixture` uses them by default (an LP budget of 8 rounds), with changes."""
+    """`MixtureSettings` as `tok infer-mixture` uses them by default (the LP solved to its certified optimum), with changes."""
     from .mixture.settings import MixtureSettings
 
     return MixtureSettings(**{"max_rounds": DEFAULT_LP_ROUNDS, **changes})

@@ -63,7 +63,7 @@ class _Amount(ProgressColumn):
         return Text(out)
 
 
-DEFAULT_ROUNDS = DEFAULT_LP_ROUNDS  # the library's budget (mixture/settings.py says why), labelled APPROXIMATE
+DEFAULT_ROUNDS = DEFAULT_LP_ROUNDS or 0  # the library's default (None: exact) as the flag spells it
 # Upper bounds of the options (shown in --help): far above any real run, low enough that a typo fails at once
 # instead of overflowing a C integer or running for days.
 MAX_MERGES = 1_000_000  # the largest merge lists in use hold about 250,000
@@ -150,8 +150,8 @@ def infer_mixture_cmd(
                                 help="Processes for the replay stage (0 = one per core, at most 8; never more "
                                      "than the cores or the categories)."),
     lp_rounds: int = typer.Option(DEFAULT_ROUNDS, "--lp-rounds", max=MAX_LP_ROUNDS,
-                                  help="Row-generation rounds, then stop: APPROXIMATE shares with bounds on the "
-                                  "optimum. 0 = solve to the certified optimum (exact; slow on large problems)."),
+                                  help="0 (the default): solve the LP to its certified optimum. N > 0: stop after N "
+                                  "row-generation rounds, with APPROXIMATE shares and bounds on the optimum."),
     lp_time_limit: float = typer.Option(None, "--lp-time-limit", min=Above(0), max=MAX_LP_SECONDS,
                                         help="Also stop the LP after this many seconds (> 0; APPROXIMATE, "
                                              "machine-dependent)."),

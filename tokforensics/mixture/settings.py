@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from ..errors import UsageError
 
 DEFAULT_MERGES = 30_000  # the paper's cap; smaller tokenizers use all their merges
-# The LP round budget of `tok infer-mixture` and of `tokforensics.infer_mixture`: restricted-LP solves of the auction
-# row generation (lp.solve_auction), deterministic across machines. The certified optimum of the 30,000-merge problem
-# (max_rounds=None) is not reachable in minutes yet, because each restricted LP is larger than the last; 4 rounds
-# bring the bounds within about 0.1% of each other there (docs/mixture.md). The output labels a budgeted answer
+# The LP round budget of `tok infer-mixture` and of `tokforensics.infer_mixture`: None, the certified optimum. A
+# budget (restricted-LP solves of lp.solve_auction) is opt-in: 4 rounds leave the bounds 0.1% apart on the default
+# pack but alpha about 10% away (L1) from the optimum's (docs/mixture.md), so a budgeted answer is labelled
 # APPROXIMATE, with both bounds, wherever it is shown.
-DEFAULT_LP_ROUNDS = 4
+DEFAULT_LP_ROUNDS: int | None = None
 MAX_BOOTSTRAP = 1000
 
 # Estimators. Each one is the LP of Hayase et al. (2024), solved to a certified optimum; they differ in the merges
