@@ -153,6 +153,23 @@ def test_exact_solver_matches_the_full_lp(seed, method):
     assert np.abs(sol.alpha - want_alpha).max() < 1e-7
 
 
+@pytest.mark.parametrize("exact_from", [0.0, 1.0])
+@pytest.mark.parametrize("seed", range(4))
+def test_auction_phases_each_reach_the_full_lp(seed, exact_from, monkeypatch):
+    # EXACT_FROM 0: the auction brackets f(alpha) to the end; 1: f(alpha) is evaluated exactly by matching as soon
+    # as the auction's bracket is what keeps the bounds apart. Both must end at the optimum of the LP written out.
+    monkeypatch.setattr(lp, "EXACT_FROM", exact_from)
+    calls = []
+    evaluate = lp._Problem.evaluate
+    monkeypatch.setattr(lp._Problem, "evaluate", lambda self, *a: calls.append(1) or evaluate(self, *a))
+    test, merges, V, data = _noisy_instance(seed)
+    want, want_alpha = _full_lp(test, merges, V)
+    sol = lp.solve(data, method="auction")
+    assert sol.diagnostics.optimal and sol.diagnostics.objective == pytest.approx(want, rel=1e-7)
+    assert np.abs(sol.alpha - want_alpha).max() < 1e-7
+    assert bool(calls) == (exact_from == 1.0)  # the phase under test is the one that ran
+
+
 @pytest.mark.parametrize("seed", [0, 3])
 def test_estimators_are_the_same_lp_over_fewer_merges(seed):
     test, merges, V, data = _noisy_instance(seed)
