@@ -215,29 +215,9 @@ class Bracket:
     v_p: np.ndarray  # (P,) f8
 
 
-def cover(d, active: np.ndarray, w: np.ndarray, M: np.ndarray, theta: np.ndarray):
-    """A cover of every row of the full LP at one alpha, from any levels theta (T,) (inf at inactive steps): v_p
-    raised to cover every row exactly, every theta_t lowered to the upper envelope of the x_p(t) - v_p, then v_p
-    once more. Each step keeps every row satisfied, so the total is an upper bound on f(alpha), and lowering to
-    the envelope is never worse than the levels it started from. w = alpha * scale, M = the merges' mixture counts.
-    Returns (v_t, v_p, their total)."""
-    from .lp import _pair_excess  # lp imports this module
-
-    def cover_pairs(theta):
-        best = _pair_excess(d.n_pairs, d.T, d.init_p, d.init_c, d.init_n, d.d_step, d.d_p, d.d_c, d.d_n, w, theta,
-                            np.zeros(d.n_pairs), np.inf)[0]
-        return np.maximum(best, 0.0)
-
-    v_p = cover_pairs(theta)
-    theta = _envelope(d.n_pairs, d.T, active, d.init_p, d.init_c, d.init_n, d.d_step, d.d_p, d.d_c, d.d_n, w, M, v_p)
-    v_p = cover_pairs(theta)
-    v_t = np.where(active, theta - M, 0.0)
-    return v_t, v_p, float(v_t.sum() + v_p.sum())
-
-
 def bracket(data, active: np.ndarray, alpha: np.ndarray, eps: float) -> Bracket:
     """Both bounds on f(alpha) for PairData `data` (lp.py), the steps with rows `active`, and bid increment eps."""
-    from .lp import _gather_mix  # lp imports this module
+    from .lp import _gather_mix, _pair_excess  # lp imports this module
 
     d = data
     w = alpha * d.scale
@@ -251,7 +231,17 @@ def bracket(data, active: np.ndarray, alpha: np.ndarray, eps: float) -> Bracket:
     match_t = np.nonzero(owner >= 0)[0]
     match_p = owner[match_t]
 
-    v_t, v_p, upper = cover(d, active, w, M, np.where(active, levels, np.inf))
+    def cover_pairs(theta):
+        best = _pair_excess(d.n_pairs, d.T, d.init_p, d.init_c, d.init_n, d.d_step, d.d_p, d.d_c, d.d_n, w, theta,
+                            np.zeros(d.n_pairs), np.inf)[0]
+        return np.maximum(best, 0.0)
+
+    # the auction's own levels are a cover too, but lowering them to the envelope of the exact v_p is never worse
+    v_p = cover_pairs(np.where(active, levels, np.inf))
+    theta = _envelope(d.n_pairs, d.T, active, d.init_p, d.init_c, d.init_n, d.d_step, d.d_p, d.d_c, d.d_n, w, M, v_p)
+    v_p = cover_pairs(theta)
+    v_t = np.where(active, theta - M, 0.0)
+    upper = float(v_t.sum() + v_p.sum())
     x = _gather_mix(match_t, match_p, d.n_pairs, d.init_p, d.init_c, d.init_n, d.d_step, d.d_p, d.d_c, d.d_n, w)
     lower = float(np.maximum(x - M[match_t], 0.0).sum())
     return Bracket(lower=min(lower, upper), upper=upper, match_t=match_t, match_p=match_p, v_t=v_t, v_p=v_p)

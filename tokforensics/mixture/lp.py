@@ -30,6 +30,7 @@ import heapq
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba as nb
 import numpy as np
@@ -811,6 +812,15 @@ def solve_rounds(data: PairData, active: np.ndarray, max_rounds: int | None, tim
     return LPSolution(alpha=alpha, diagnostics=diag)
 
 
+class _Cover(NamedTuple):
+    """A cover of every row of the full LP at one alpha: its total is an upper bound on the optimum."""
+
+    upper: float
+    v_t: np.ndarray  # (T,)
+    v_p: np.ndarray  # (P,)
+    alpha: np.ndarray
+
+
 class _RestrictedDual:
     """The restricted LP over the rows found so far, kept in one HiGHS model that grows by columns each round.
 
@@ -833,8 +843,7 @@ class _RestrictedDual:
         self.step_row = np.full(data.T, -1, dtype=np.int64)  # degree row of each step (-1: no row of it yet)
         self.pair_row = np.full(data.n_pairs, -1, dtype=np.int64)
         self.n_rows = self.n
-        self.q_t = np.zeros(0, dtype=np.int64)
-        self.q_p = np.zeros(0, dtype=np.int64)
+        self.keys = np.zeros(0, dtype=np.int64)  # t * P + p of the rows in the model, in the order added
         self.w_parts: list[np.ndarray] = []
         self.row_value = np.zeros(self.n)  # -duals of the last solve (alpha, then v per degree row)
         with native_stdout_silenced():
@@ -877,8 +886,7 @@ class _RestrictedDual:
         st, idx, val = _sparse_rows(np.stack([self.step_row[q_t], self.pair_row[q_p]], axis=1), w)
         R = len(q_t)
         self.h.addCols(R, np.zeros(R), np.zeros(R), np.full(R, np.inf), len(idx), st, idx, val)
-        self.q_t = np.concatenate([self.q_t, q_t])
-        self.q_p = np.concatenate([self.q_p, q_p])
+        self.keys = np.concatenate([self.keys, q_t * self.data.n_pairs + q_p])
         self.w_parts.append(w)
 
     def solve(self) -> tuple[np.ndarray, float]:
@@ -889,7 +897,8 @@ class _RestrictedDual:
             raise InputError("the mixture LP did not solve; try fewer --merges or more text per category")
         sol = self.h.getSolution()
         lam = np.clip(np.asarray(sol.col_value)[1:], 0.0, None)
-        degree = max(np.bincount(self.q_t, lam).max(initial=0.0), np.bincount(self.q_p, lam).max(initial=0.0))
+        q_t, q_p = self.keys // self.data.n_pairs, self.keys % self.data.n_pairs
+        degree = max(np.bincount(q_t, lam).max(initial=0.0), np.bincount(q_p, lam).max(initial=0.0))
         lam = lam / max(1.0, degree)
         lw = np.zeros(self.n)
         at = 0
@@ -922,9 +931,8 @@ def solve_auction(data: PairData, active: np.ndarray, max_rounds: int | None = N
     alpha = np.full(n, 1.0 / n) if alpha0 is None else np.asarray(alpha0, dtype=np.float64) / np.sum(alpha0)
     started = time.perf_counter()
     master = _RestrictedDual(data, mnorm)
-    pool = np.zeros(0, dtype=np.int64)  # sorted keys t * P + p of the rows in the restricted LP
     lower = 0.0  # every slack is >= 0
-    best: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None  # (upper, v_t, v_p, alpha) of the best cover
+    best: _Cover | None = None  # the best cover found
     lp_alpha = alpha
     rounds = passes = 0
     stop = "optimal"
@@ -934,27 +942,27 @@ def solve_auction(data: PairData, active: np.ndarray, max_rounds: int | None = N
             b = bracket(data, active, alpha, eps)
             b_upper, b_lower, v_t, v_p, edges = b.upper, b.lower, b.v_t, b.v_p, b.match_t * data.n_pairs + b.match_p
         else:
-            ev = exact.evaluate(alpha, 1e-9 * max(1.0, best[0]))
+            ev = exact.evaluate(alpha, 1e-9 * max(1.0, best.upper))
             v_t = np.zeros(data.T)
             v_t[exact.steps] = ev.v_t
             v_p, edges = ev.v_p, ev.edges
             b_upper = b_lower = float(v_t.sum() + v_p.sum())
         passes += 1
-        if best is None or b_upper < best[0]:
-            best = (b_upper, v_t, v_p, alpha)
+        if best is None or b_upper < best.upper:
+            best = _Cover(b_upper, v_t, v_p, alpha)
         keys = np.unique(edges)
-        keys = keys[~np.isin(keys, pool, assume_unique=True)]
+        keys = keys[~np.isin(keys, master.keys, assume_unique=True)]
         q_t, q_p, w = master.rows_of(keys)
         if rounds:
             # only the rows the restricted solution violates are cuts; the others would only grow the LP (measured
             # on the default pack: 3,036 of a matching's 16,082 new edges at round 6, 62 of 15,700 at round 11)
             # (a row threshold of 1e-12 of the objective: summed over 30,000 matched rows it stays below gap_rel)
-            cut = master.violation(lp_alpha, q_t, q_p, w) > 1e-12 * max(1.0, best[0])
+            cut = master.violation(lp_alpha, q_t, q_p, w) > 1e-12 * max(1.0, best.upper)
             keys, q_t, q_p, w = keys[cut], q_t[cut], q_p[cut], w[cut]
-        gap = best[0] - lower
-        tol = gap_rel * max(1.0, best[0])
+        gap = best.upper - lower
+        tol = gap_rel * max(1.0, best.upper)
         if progress:
-            progress(rounds, len(pool), len(keys), best[0], gap)
+            progress(rounds, len(master.keys), len(keys), best.upper, gap)
         if gap <= tol:
             break
         spent = _budget_spent(rounds, max_rounds, started, time_limit)
@@ -962,15 +970,15 @@ def solve_auction(data: PairData, active: np.ndarray, max_rounds: int | None = N
             stop = spent
             break
         inner = b_upper - b_lower
-        if exact is None and inner > 0.25 * gap and gap < EXACT_FROM * best[0]:
+        if exact is None and inner > 0.25 * gap and gap < EXACT_FROM * best.upper:
             # the auction's bracket would need eps (and its cost) to shrink with the gap: from here f(alpha) is
             # evaluated exactly, by maximum-weight matching over a pool seeded with the restricted LP's rows,
             # certified by a separation pass over every row (measured: an auction at eps 2e-3 took 31 s)
             exact = _Problem(data, active, per_step=8)
-            exact.pool = pool.copy()
+            exact.pool = np.sort(master.keys)
             alpha = lp_alpha
             continue
-        if exact is None and inner > 0.25 * gap and eps > 1e-12 * max(1.0, best[0]):
+        if exact is None and inner > 0.25 * gap and eps > 1e-12 * max(1.0, best.upper):
             # the auction's bracket shrinks in proportion to eps (its bids overshoot by eps): ask for a quarter of
             # the gap, and no more, since a smaller eps costs more bids
             eps *= min(0.5, max(0.05, 0.25 * gap / inner))
@@ -980,10 +988,9 @@ def solve_auction(data: PairData, active: np.ndarray, max_rounds: int | None = N
                 # nothing left to add (not seen in practice); report the bounds as they are, labelled approximate
                 stop = "round_limit"
                 break
-            alpha = best[3]  # nothing new for the LP: bracket the best alpha again, with the smaller eps
+            alpha = best.alpha  # nothing new for the LP: bracket the best alpha again, with the smaller eps
             continue
         rounds += 1
-        pool = np.union1d(pool, keys)
         master.add(q_t, q_p, w)
         lp_alpha, optimum = master.solve()
         alpha = lp_alpha
@@ -999,7 +1006,7 @@ def solve_auction(data: PairData, active: np.ndarray, max_rounds: int | None = N
     tol = gap_rel * max(1.0, upper)
     diag = LPDiagnostics(
         stop_reason=stop, objective=upper, lower_bound=min(lower, upper), max_violation=max_violation,
-        tolerance=tol, rounds=rounds, inner_passes=passes, edges_considered=len(pool),
+        tolerance=tol, rounds=rounds, inner_passes=passes, edges_considered=len(master.keys),
         steps_constrained=int(active.sum()), pairs_with_slack=int((best_vp > tol).sum()),
         slack_steps=float(best_vt.sum()), slack_pairs=float(best_vp.sum()),
         solve_seconds=round(time.perf_counter() - started, 3))
