@@ -131,3 +131,11 @@ def test_unwritable_golden_path(tmp_path, gpt2):
     with pytest.raises(InputError, match="cannot write"):
         write_golden(blocker / "sub" / "g.json", g)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_golden_file_compressed_by_name_reads_back(tmp_path, gpt2):
+    g = build_golden(gpt2, probe_set()[:5])
+    path = tmp_path / "golden.json.gz"
+    write_golden(path, g)
+    assert path.read_bytes()[:2] == b"\x1f\x8b"
+    assert dumps_golden(read_golden(path)) == dumps_golden(g)

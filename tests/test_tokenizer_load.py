@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import json
+import lzma
 import struct
 
 import pytest
@@ -233,3 +235,37 @@ def test_inspect_json_has_number_splits():
     assert res["info"]["merges"] == 199742 and res["tokenizer"]["label"] == "gpt4o"
     mistral = run_tok("--json", "inspect", "mistral").json()
     assert mistral["info"]["byte_fallback"] is True
+
+
+@pytest.mark.parametrize("suffix, magic", [(".gz", b"\x1f\x8b"), (".xz", b"\xfd7zXZ\x00"),
+                                           (".zst", b"\x28\xb5\x2f\xfd")])
+def test_export_compresses_by_suffix_and_loads_back(tmp_path, suffix, magic):
+    plain, packed = tmp_path / "gpt2.json", tmp_path / f"gpt2.json{suffix}"
+    assert run_tok("export", "gpt2", "--out", str(plain)).code == 0
+    assert run_tok("export", "gpt2", "--out", str(packed)).code == 0
+    assert packed.read_bytes().startswith(magic)
+    assert len(packed.read_bytes()) < plain.stat().st_size / 2
+    a, b = load_tokenizer(plain), load_tokenizer(packed)
+    assert a.encode("tokenizer forensics 12345") == b.encode("tokenizer forensics 12345")
+    assert a.vocab_size == b.vocab_size
+
+
+def test_compressed_output_is_deterministic_and_content_is_sniffed(tmp_path):
+    first, second = tmp_path / "a.json.gz", tmp_path / "b.json.gz"
+    run_tok("export", "gpt2", "--out", str(first))
+    run_tok("export", "gpt2", "--out", str(second))
+    assert first.read_bytes() == second.read_bytes()  # no timestamp, no file name in the gzip header
+    # loading goes by content: a plain file named .gz and an xz file without a suffix both load
+    plain_named_gz = tmp_path / "plain.json.gz"
+    plain_named_gz.write_bytes(gzip.decompress(first.read_bytes()))
+    xz_unnamed = tmp_path / "tokenizer"
+    xz_unnamed.write_bytes(lzma.compress(plain_named_gz.read_bytes()))
+    assert load_tokenizer(plain_named_gz).vocab_size == load_tokenizer(xz_unnamed).vocab_size
+
+
+def test_damaged_compressed_tokenizer_is_one_line(tmp_path):
+    packed = tmp_path / "gpt2.json.xz"
+    run_tok("export", "gpt2", "--out", str(packed))
+    cut = tmp_path / "cut.json.xz"
+    cut.write_bytes(packed.read_bytes()[:200])
+    assert_clean_error(run_tok("inspect", str(cut)), "damaged", "export it again")

@@ -3,6 +3,8 @@
 A command that writes a file calls `check_destination` first, so a read-only, missing or special
 location is reported before minutes of computation, and then `write_output`, which goes through a
 temporary file and a rename, so a full disk or a killed process never leaves a half-written file.
+A path ending in .gz, .xz or .zst is written compressed in that format (the readers decompress by the same
+names), and .gz output carries no timestamp or file name, so the same content gives the same bytes.
 """
 
 from __future__ import annotations
@@ -95,10 +97,31 @@ def check_destination(path: Path, what: str = "-o", create_parents: bool = False
         pass
 
 
+def compressed_for(path: Path, blob: bytes) -> bytes:
+    """`blob` in the compression that `path`'s suffix names (.gz, .xz, .zst), or as it is."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".gz":
+        import gzip
+
+        return gzip.compress(blob, mtime=0)
+    if suffix == ".xz":
+        import lzma
+
+        return lzma.compress(blob)
+    if suffix == ".zst":
+        try:
+            import zstandard
+        except ImportError:
+            raise InputError(f"{path}: writing .zst files needs the zstandard package (pip install zstandard); "
+                             "or choose a .gz or .xz name") from None
+        return zstandard.ZstdCompressor().compress(blob)
+    return blob
+
+
 def write_output(path: Path, data: str | bytes, what: str = "-o") -> int:
-    """Write `data` to `path` atomically; returns the bytes written. Failures raise `InputError`."""
+    """Write `data` to `path` atomically (compressed as its suffix says); returns the bytes written. Failures raise `InputError`."""
     path = Path(path)
-    blob = data.encode("utf-8") if isinstance(data, str) else data
+    blob = compressed_for(path, data.encode("utf-8") if isinstance(data, str) else data)
     if path.is_dir():
         raise InputError(f"{what} {path} is a directory; give a file path")
     try:

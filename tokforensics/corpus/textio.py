@@ -198,7 +198,7 @@ def inner_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _zstandard():
+def zstandard_module():
     # optional: only users with .zst corpora need it, and a missing module must read as one line, not a traceback
     try:
         import zstandard
@@ -216,7 +216,7 @@ def open_binary(path: Path | str) -> io.BufferedIOBase:
     name = PurePosixPath(str(path)) if url else Path(path)  # its suffixes tell the format
     if not url:
         require_regular(name)
-    zstd = _zstandard() if is_zstd(name) else None  # before opening: a missing module leaves nothing open
+    zstd = zstandard_module() if is_zstd(name) else None  # before opening: a missing module leaves nothing open
     raw = open_raw(str(path))
     if is_gzip(name):
         return _Layered(gzip.GzipFile(fileobj=raw, mode="rb"), raw)  # type: ignore[return-value]

@@ -101,7 +101,7 @@ def write_golden(path: Path, g: Golden) -> None:
 
 
 def read_golden(path: Path) -> Golden:
-    raw = read_user_text(path, "golden file",
+    raw = read_user_text(path, "golden file", decompress=True,
                          missing="{label}{path} not found; write it with `tok baseline` and commit it",
                          folder="{path} is a directory, not a golden file",
                          not_utf8="{path}: not UTF-8 text; it is not a golden file written by `tok baseline`")

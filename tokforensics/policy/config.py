@@ -146,7 +146,7 @@ def _has_tool_table(path: Path) -> bool:
 
 def load_policy(start: Path | None = None, config: Path | None = None) -> Policy:
     path, kind = find_policy(start or Path.cwd(), config)
-    text = read_user_text(path, "policy", not_utf8="{path}: not UTF-8 text")
+    text = read_user_text(path, "policy", decompress=True, not_utf8="{path}: not UTF-8 text")
     return parse_policy(text, path, pyproject=(kind == "pyproject"))
 
 

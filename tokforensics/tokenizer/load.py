@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache
-from ..corpus.textio import read_input_bytes, require_regular
+from ..corpus.textio import read_input_bytes, require_regular, zstandard_module
 from ..errors import InputError
 from . import components, patterns, zoo
 from .gguf import read_gguf_metadata
@@ -42,8 +42,25 @@ class Source:
 
 
 def read_maybe_gzip(path: Path) -> bytes:
-    return read_input_bytes(path, "tokenizer", missing="{path}: no such file; check the path or use a zoo name (`tok tokenizers`)",
-                            folder="{path} is a directory; pass the tokenizer file inside it", gunzip="sniff")
+    """A tokenizer file's bytes, decompressed when its content is gzip, xz or zstandard (by content, not name: a
+    plain file named .gz still loads, and a compressed one loads whatever it is called)."""
+    raw = read_input_bytes(path, "tokenizer", missing="{path}: no such file; check the path or use a zoo name (`tok tokenizers`)",
+                           folder="{path} is a directory; pass the tokenizer file inside it", gunzip="sniff")
+    if raw[:6] == b"\xfd7zXZ\x00":
+        import lzma
+
+        try:
+            return lzma.decompress(raw)
+        except lzma.LZMAError as exc:
+            raise InputError(f"{path}: the xz-compressed tokenizer file is damaged ({exc}); export it again") from None
+    if raw[:4] == b"\x28\xb5\x2f\xfd":
+        zstd = zstandard_module()
+        try:
+            return zstd.ZstdDecompressor().decompressobj().decompress(raw)
+        except zstd.ZstdError as exc:
+            raise InputError(f"{path}: the zstandard-compressed tokenizer file is damaged ({exc}); "
+                             "export it again") from None
+    return raw
 
 
 def sniff_format(data: bytes, path: Path) -> str:
