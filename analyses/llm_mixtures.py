@@ -46,6 +46,8 @@ def main() -> None:
     ap.add_argument("--pack", default="default")
     ap.add_argument("--stem", default="", help="results file name (default: llm_mixtures[_PACK]); a subset run "
                     "(--only) under its own name leaves the full table alone")
+    ap.add_argument("--keep", action="store_true", help="take the tokenizers already in the stem's JSON from it (same "
+                    "settings) and compute only the others: a long exact table can be grown a few rows at a time")
     ap.add_argument("--compare-packs", default="", help="two packs whose saved results to set side by side")
     args = ap.parse_args()
     out = Path(__file__).parent / "results"
@@ -54,8 +56,23 @@ def main() -> None:
         a, b = args.compare_packs.split(",")
         (out / f"llm_mixtures_{a}_vs_{b}.md").write_text(compare_packs(out, a, b))
         return
+    stem = args.stem or _stem(args.pack)
+    names = [n for n in PAPER if not args.only or n in args.only.split(",")]
+    kept: dict = {}
+    saved = out / f"{stem}.json"
+    if args.keep and saved.exists():
+        before = json.loads(saved.read_text())
+        same = ("lp_rounds", "merges", "bootstrap", "pack")
+        if any(before["args"].get(k) != getattr(args, k) for k in same):
+            raise SystemExit(f"--keep: {saved.name} was made with other settings ({before['args']}); drop --keep")
+        kept = before["results"]
+        names = [n for n in PAPER if n in kept or n in names]
     rows, full = [], {}
-    for name in [n for n in PAPER if not args.only or n in args.only.split(",")]:
+    for name in names:
+        if name in kept:
+            full[name] = kept[name]
+            rows.append(_row(name, kept[name], None))
+            continue
         tok = load_tokenizer(name)
         skip = 0
         merges = args.merges
@@ -69,22 +86,12 @@ def main() -> None:
         settings = MixtureSettings(merges=min(merges, len(tok.merge_ids())), skip=skip,
                                    max_rounds=args.lp_rounds or None, bootstrap=args.bootstrap)
         res = infer_mixture(tok, args.pack, settings=settings, executor=LocalPoolExecutor(2))
-        full[name] = dataclasses.asdict(res)
-        g, gi = res.groups, res.group_intervals or {}
-        p = PAPER[name]
-
-        def cell(key: str, g=g, gi=gi) -> str:
-            iv = gi.get(key)
-            return f"{100 * g[key]:.1f}" + (f" [{100 * iv[0]:.1f}–{100 * iv[1]:.1f}]" if iv else "")
-
-        paper = (f"{p[0] + p[2] + p[3] + p[4]:.1f}", f"{p[1]:.1f}", f"{p[5]:.1f}") if p else ("–", "–", "–")
-        top = ", ".join(f"{c.name} {100 * c.share:.1f}" for c in res.categories[:5])
-        d = res.diagnostics
-        state = "optimal" if not d.approximate else f"approximate (bounds {d.lower_bound:.3g}–{d.objective:.3g})"
-        rows.append(f"| {LABEL[name]} | {cell('english')} | {paper[0]} | {cell('code')} | {paper[1]} | "
-                    f"{cell('non_english')} | {paper[2]} | {top} | {state} | {res.timing.get('total', time.perf_counter() - t0):.0f} s |")
+        full[name] = json.loads(json.dumps(dataclasses.asdict(res)))
+        rows.append(_row(name, full[name], time.perf_counter() - t0))
         print(rows[-1], flush=True)
-    stem = args.stem or _stem(args.pack)
+        # saved after each tokenizer, so an interrupted run can be resumed with --keep
+        saved.write_text(json.dumps({"args": {**vars(args), "only": ",".join(full)}, "results": full}, indent=1) + "\n")
+    args.only = ",".join(full) if args.only or kept else ""
     (out / f"{stem}.json").write_text(json.dumps({"args": vars(args), "results": full}, indent=1) + "\n")
     md = [
         "# Inferred mixtures of published tokenizers",
@@ -106,6 +113,24 @@ def main() -> None:
         "Llama 3: solved over the merges after the ones that rebuild cl100k's tokens (the paper's extension analysis).",
     ]
     (out / f"{stem}.md").write_text("\n".join(md) + "\n")
+
+
+def _row(name: str, r: dict, wall: float | None) -> str:
+    """One table row from a saved result (the JSON form, so kept and fresh rows render alike)."""
+    g, gi = r["groups"], r.get("group_intervals") or {}
+    p = PAPER[name]
+
+    def cell(key: str) -> str:
+        iv = gi.get(key)
+        return f"{100 * g[key]:.1f}" + (f" [{100 * iv[0]:.1f}–{100 * iv[1]:.1f}]" if iv else "")
+
+    paper = (f"{p[0] + p[2] + p[3] + p[4]:.1f}", f"{p[1]:.1f}", f"{p[5]:.1f}") if p else ("–", "–", "–")
+    top = ", ".join(f"{c['name']} {100 * c['share']:.1f}" for c in r["categories"][:5])
+    d = r["diagnostics"]
+    state = "optimal" if not d["approximate"] else f"approximate (bounds {d['lower_bound']:.3g}–{d['objective']:.3g})"
+    total = r["timing"].get("total", wall)
+    return (f"| {LABEL[name]} | {cell('english')} | {paper[0]} | {cell('code')} | {paper[1]} | "
+            f"{cell('non_english')} | {paper[2]} | {top} | {state} | {total:.0f} s |")
 
 
 def _stem(pack: str) -> str:
