@@ -240,7 +240,7 @@ def render_mixture(res, top: int = 25) -> None:
         state = (f"[bold yellow]APPROXIMATE[/]: stopped by {d.stop_reason.replace('_', ' ')} after {d.rounds} rounds; "
                  f"the LP optimum lies between {d.lower_bound:.6g} and {d.objective:.6g} (gap "
                  f"{100 * d.gap / max(d.objective, 1e-12):.2g}%), and these shares are not it. "
-                 "--lp-rounds 0 solves to the certified optimum")
+                 "the default (--lp-rounds 0, no --lp-time-limit) solves to the certified optimum")
     else:
         state = (f"optimal (certified: no row of the full LP violated by more than {max(d.max_violation, 0):.2g}, "
                  f"upper and lower bound {d.objective:.8g} / {d.lower_bound:.8g}, within {d.tolerance:.2g})")

@@ -269,6 +269,11 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     if settings.merges < DEFAULT_MERGES and settings.merges == len(all_merges) and len(all_merges) < DEFAULT_MERGES:
         notes.append(f"{tok.name} has {len(all_merges):,} merges: all are used (the paper uses the first "
                      f"{DEFAULT_MERGES:,})")
+    listed = tok.n_merges()
+    if listed is not None and listed > len(all_merges):
+        notes.append(f"{tok.name}'s file lists {listed:,} merges, several per token; the replay uses the "
+                     f"{len(all_merges):,} that training made, one per token (tokens no merge reaches are left "
+                     f"out; docs/mixture.md)")
     for note in notes:
         if notify:
             notify(note)
@@ -327,7 +332,7 @@ def infer_mixture(tok: Tokenizer, categories: str | Path = "default", settings: 
     if report.approximate:
         notes.append(f"APPROXIMATE: the LP was stopped by its {settings.max_rounds and 'round' or 'time'} budget "
                      f"({report.stop_reason}) with total slack {report.objective:.6g} against a lower bound of "
-                     f"{report.lower_bound:.6g}; the shares are not the LP's optimum (drop the budget for it)")
+                     f"{report.lower_bound:.6g}; the shares are not the LP's optimum (the default, --lp-rounds 0 with no time limit, solves to it)")
 
     intervals = group_iv = boot = None
     if settings.bootstrap:
@@ -448,15 +453,21 @@ def _drop_small(pack, min_bytes: int):
                                warnings=[*pack.warnings, streaming.left_out_note(dropped, min_bytes)])
 
 
+def _merges_digest(tok: Tokenizer, settings: MixtureSettings) -> str:
+    # the merges replayed are derived from the file (one per created token), so the derivation is an input too
+    return hashlib.sha256(np.ascontiguousarray(tok.merge_ids()[: settings.merges]).tobytes()).hexdigest()
+
+
 def _result_key(tok: Tokenizer, pack, settings: MixtureSettings) -> str:
     if isinstance(pack, streaming.StreamPlan):
         cats = [(c.name, c.group, c.script, list(c.table_keys)) for c in pack.categories]
         return cache.key_of("mixture-result", "stream", streaming.STREAM_VERSION, REPLAY_VERSION, lp.LP_VERSION,
-                            tok.sha256, tok.name, pack.name, cats, settings.cache_parts())
+                            tok.sha256, tok.name, _merges_digest(tok, settings), pack.name, cats,
+                            settings.cache_parts())
     cats = [(c.name, c.group, c.script, hashlib.sha256(c.text.encode("utf-8")).hexdigest(), len(c.unit_ends))
             for c in pack.categories]
-    return cache.key_of("mixture-result", REPLAY_VERSION, lp.LP_VERSION, tok.sha256, tok.name, pack.name, cats,
-                        settings.cache_parts())
+    return cache.key_of("mixture-result", REPLAY_VERSION, lp.LP_VERSION, tok.sha256, tok.name,
+                        _merges_digest(tok, settings), pack.name, cats, settings.cache_parts())
 
 
 def _shipped_result_path(tok: Tokenizer, categories: str | Path, settings: MixtureSettings) -> Path | None:
@@ -464,8 +475,8 @@ def _shipped_result_path(tok: Tokenizer, categories: str | Path, settings: Mixtu
     fingerprint = pack_fingerprint(categories) if isinstance(categories, str) else None
     if fingerprint is None:
         return None  # a directory, or a broken pack: the slow path reports what is wrong with it
-    key = cache.key_of("mixture-result-pack", REPLAY_VERSION, lp.LP_VERSION, tok.sha256, tok.name, categories,
-                       fingerprint, settings.cache_parts())
+    key = cache.key_of("mixture-result-pack", REPLAY_VERSION, lp.LP_VERSION, tok.sha256, tok.name,
+                       _merges_digest(tok, settings), categories, fingerprint, settings.cache_parts())
     return cache.entry_path("mixture", key, ".result.json")
 
 

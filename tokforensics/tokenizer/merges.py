@@ -122,3 +122,56 @@ def hf_sentencepiece_merges(pieces: Sequence[tuple[bytes, float, int]]) -> list[
 
 def _utf8_chars(data: bytes) -> list[bytes]:
     return [ch.encode("utf-8") for ch in data.decode("utf-8")]
+
+
+def training_merges(merges: Sequence[Merge], *, byte_level: bool) -> tuple[list[Merge], list[bytes]]:
+    """The merges a BPE trainer made, one per created token, from a list that may hold several per token.
+
+    A list converted from tiktoken ranks whose vocabulary is not two-part reachable everywhere (Llama 3) holds
+    every split (a, b) of every token, so that Hugging Face encodes like tiktoken; replayed as training steps,
+    the redundant splits would be constraints that training never made. Each token ranks at its first merge in
+    the list; a token with one listed merge keeps it, and a token with several keeps the split that tiktoken's
+    rule (join the adjacent pair of lowest rank) reaches over the tokens kept before it, provided that split is
+    listed. A token no split reaches was not made by a merge (added whole, as in Llama 3's extension) and is
+    dropped, with every token that needs it. A list with one merge per token comes back unchanged.
+    Returns (merges, dropped tokens in rank order).
+    """
+    options: dict[bytes, set[Merge]] = {}
+    first: dict[bytes, int] = {}
+    for i, (a, b) in enumerate(merges):
+        t = a + b
+        if t not in first:
+            first[t] = i
+            options[t] = set()
+        options[t].add((a, b))
+    if len(first) == len(merges):
+        return list(merges), []
+    units = (lambda t: [t[i : i + 1] for i in range(len(t))]) if byte_level else _utf8_units
+    kept_rank: dict[bytes, int] = {}
+    kept: list[Merge] = []
+    dropped: list[bytes] = []
+    for token, rank in sorted(first.items(), key=lambda kv: kv[1]):
+        listed = options[token]
+        if len(listed) == 1:
+            (a, b), = listed
+            parts = [a, b] if _made(a, kept_rank, byte_level) and _made(b, kept_rank, byte_level) else []
+        else:
+            parts = _merge_lowest(units(token), kept_rank, rank)
+        if len(parts) == 2 and (parts[0], parts[1]) in listed:
+            kept.append((parts[0], parts[1]))
+            kept_rank[token] = rank
+        else:
+            dropped.append(token)
+    return kept, dropped
+
+
+def _made(part: bytes, kept_rank: dict[bytes, int], byte_level: bool) -> bool:
+    """Whether a merge's side exists at that point of training: a base unit, or a token kept before."""
+    return part in kept_rank or (len(part) == 1 if byte_level else len(_utf8_units(part)) == 1)
+
+
+def _utf8_units(data: bytes) -> list[bytes]:
+    try:
+        return _utf8_chars(data)
+    except UnicodeDecodeError:  # a byte-fallback side: its bytes are the units
+        return [data[i : i + 1] for i in range(len(data))]

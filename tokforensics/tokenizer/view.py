@@ -16,7 +16,7 @@ from . import display
 from . import load as _load
 from .backends import BYTE_PIECE, SP_SPACE, Backend, make_backend
 from .bytemap import bytes_to_symbols
-from .merges import Merge
+from .merges import Merge, training_merges
 from .spmodel import BYTE, CONTROL, UNKNOWN
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -301,7 +301,12 @@ class Tokenizer:
         return self._backend.merge_pieces()
 
     def merge_ids(self) -> np.ndarray:
-        """(n, 3) int64 array of (left id, right id, merged id) in merge order."""
+        """(n, 3) int64 array of (left id, right id, merged id) of the merges training made, in order.
+
+        This is `merges()` with one merge per created token (`merges.training_merges`): a list that holds every
+        split of each token (Llama 3 as converted from its ranks) keeps the split BPE reaches, and tokens no
+        merge reaches are left out. For every other list it is `merges()` itself.
+        """
         return self._merge_ids
 
     @cached_property
@@ -320,10 +325,12 @@ class Tokenizer:
 
         def build() -> np.ndarray:
             index = self.bytes_to_id
-            rows = [(index[a], index[b], index[a + b]) for a, b in self.merges()]
+            made, _dropped = training_merges(self.merges(), byte_level=self.byte_level)
+            rows = [(index[a], index[b], index[a + b]) for a, b in made]
             return np.asarray(rows, dtype=np.int64).reshape(-1, 3)
 
-        return cache.cached("merges", cache.key_of("merge_ids", self.sha256, self.name), ".npy", build,
+        key = cache.key_of("merge_ids", "training", self.sha256, self.name)
+        return cache.cached("merges", key, ".npy", build,
                             dump=dump, load=load)
 
     @cached_property
