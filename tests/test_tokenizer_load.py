@@ -224,8 +224,13 @@ def test_merges_export_and_encode_cli(tmp_path):
     assert lines[1] == "Ġ t"  # GPT-2's first merge
     run = run_tok("--json", "encode", "gpt4o", "hello world")
     assert run.json()["ids"] == [24912, 2375]
-    run = run_tok("merges", "gpt2", "-o", str(tmp_path / "nodir" / "m.txt"))
-    assert_clean_error(run, "no such directory")
+    # every output creates the folders it needs, as reports and --junit always did
+    run = run_tok("merges", "gpt2", "-o", str(tmp_path / "new" / "dir" / "m.txt"))
+    assert run.code == 0, run.err
+    assert (tmp_path / "new" / "dir" / "m.txt").read_text().splitlines()[1] == "Ġ t"
+    (tmp_path / "file").write_text("x")
+    run = run_tok("merges", "gpt2", "-o", str(tmp_path / "file" / "m.txt"))
+    assert_clean_error(run, "is not a folder")
 
 
 def test_inspect_json_has_number_splits():

@@ -55,11 +55,11 @@ def refuse_inputs(path: Path, what: str, reads: Reads) -> None:
             continue  # unreadable either way: the read or the write reports it in its own words
 
 
-def check_destination(path: Path, what: str = "-o", create_parents: bool = False, reads: Reads = ()) -> None:
+def check_destination(path: Path, what: str = "-o", reads: Reads = ()) -> None:
     """Raise `InputError` unless a file can be created at `path` (probing with a temporary file beside it), and
     `UsageError` when `path` is one of the files the command `reads` (see `refuse_inputs`).
 
-    With `create_parents`, missing folders are fine (the writer creates them): the probe goes into the
+    Missing folders are fine, for every output alike (the writer creates them): the probe goes into the
     nearest folder that exists.
     """
     path = Path(path)
@@ -76,13 +76,10 @@ def check_destination(path: Path, what: str = "-o", create_parents: bool = False
         if not stat.S_ISREG(st.st_mode):
             raise InputError(f"{what} {path} is not a regular file (a device, FIFO or socket); give a file path")
     parent = path.parent
-    if create_parents:
-        while not parent.exists() and parent != parent.parent:
-            parent = parent.parent
-        if not parent.is_dir():
-            raise InputError(f"{what} {path}: {parent} is not a folder; choose another path")
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
     if not parent.is_dir():
-        raise InputError(f"{what} {path}: no such directory {parent}; create it or choose another path")
+        raise InputError(f"{what} {path}: {parent} is not a folder; choose another path")
     # os.access is not enough: immutable files, read-only mounts and /proc answer it wrongly
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)

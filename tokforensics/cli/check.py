@@ -51,7 +51,7 @@ def check_cmd(
     if margin != 0.05 or force:
         raise UsageError("--margin and --force go with --init")
     if junit is not None:
-        check_destination(junit, "--junit", create_parents=True)
+        check_destination(junit, "--junit")
     policy = load_policy(Path.cwd(), config)
     if tokenizer is not None:
         policy = dataclasses.replace(policy, tokenizer=tokenizer)
@@ -158,7 +158,7 @@ def _init(config: Path | None, spec: str | None, margin: float, force: bool) -> 
                          "name), then move its keys into a tool.tokforensics table if you prefer pyproject.toml")
     if path.exists() and not force:
         raise InputError(f"{path} already exists; pass --force to overwrite it")
-    check_destination(path, "--config", create_parents=True, reads=tokenizer_reads([spec]))
+    check_destination(path, "--config", reads=tokenizer_reads([spec]))
     with status(f"loading {spec}"):
         tok = load_tokenizer(spec)
     with status("measuring the tokenizer for starter thresholds"):
@@ -201,7 +201,7 @@ def baseline_cmd(
     reads = [*tokenizer_reads([spec]), *((p, "probe texts file") for p in files)]
     if policy is not None:
         reads.append((policy.path, "policy file"))
-    check_destination(dest, "-o", create_parents=True, reads=reads)
+    check_destination(dest, "-o", reads=reads)
     probes = probe_set(files)
     with status(f"loading {spec}"):
         tok = load_tokenizer(spec)

@@ -49,7 +49,7 @@ def report_cmd(
         extra.extend(load_user_texts(f))
     if out.is_dir():
         raise UsageError(f"-o {out} is a directory; give a file name ending in .html")
-    check_destination(out, "-o", create_parents=True,
+    check_destination(out, "-o",
                       reads=[*tokenizer_reads(tokenizers), *((f, "probe texts file") for f in texts or [])])
     languages = None if langs.strip().lower() == "all" else [x.strip() for x in langs.split(",") if x.strip()]
     check_languages(languages, ref)
