@@ -175,7 +175,7 @@ def healed_first(eng: ByteLevelLM, data: bytes) -> tuple[list[int], bytes, np.nd
     """Token healing's context (without the last prompt token), the bytes it removed, and the allowed mask."""
     ids = eng.tok.encode(data.decode("utf-8"))
     if not ids:
-        raise InputError("the prompt encodes to no tokens")
+        raise InputError("the prompt encodes to no tokens; give a non-empty prompt")
     ctx = [eng.bos_id, *ids[:-1]]
     first = len(ids) == 1
     removed = (eng.canon.first_tb if first else eng.canon.tb)[ids[-1]]

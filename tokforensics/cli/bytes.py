@@ -42,7 +42,7 @@ def _prompt(text: str | None, file: Path | None) -> str:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(f"{file}: not valid UTF-8 (byte {exc.start}: {exc.reason})") from None
+            raise InputError(f"{file}: not valid UTF-8 (byte {exc.start}: {exc.reason}); convert it to UTF-8, e.g. with iconv") from None
     if text is None:
         raise UsageError("give a prompt (or --file)")
     return text
@@ -108,11 +108,11 @@ def score_cmd(
     if file is not None:
         data = _read(file)
         if not data:
-            raise InputError(f"{file}: the file is empty")
+            raise InputError(f"{file}: the file is empty; give a file with text in it")
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(f"{file}: not valid UTF-8 (byte {exc.start}: {exc.reason})") from None
+            raise InputError(f"{file}: not valid UTF-8 (byte {exc.start}: {exc.reason}); convert it to UTF-8, e.g. with iconv") from None
         source, shown = str(file), file.name
     else:
         data = text.encode("utf-8")

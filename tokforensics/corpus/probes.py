@@ -63,7 +63,7 @@ def _parse_jsonl(raw: str, where: str, id_prefix: str) -> list[Probe]:
         pid = obj.get("id")
         out.append(Probe(str(pid) if pid is not None and not id_prefix else f"{id_prefix}{pid or n}", obj["text"]))
     if not out:
-        raise InputError(f"{where}: no texts")
+        raise InputError(f"{where}: no texts; give a file with one text per line")
     return out
 
 

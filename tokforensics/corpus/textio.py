@@ -125,7 +125,7 @@ def _read_errors(path: Path, label: str, missing: str, folder: str, denied: type
     except IsADirectoryError:
         raise InputError(folder.format(label=label, path=path)) from None
     except MemoryError:
-        raise InputError(f"{label}{path}: too large to read into memory") from None
+        raise InputError(f"{label}{path}: too large to read into memory; split it into smaller files in a folder") from None
     except denied as exc:
         raise InputError(f"{label}{path}: cannot read ({exc.strerror or exc}); check its permissions") from None
 

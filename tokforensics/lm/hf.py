@@ -440,14 +440,14 @@ def load(spec: str | None, device: str | None = None, threads: int | None = None
                          f"'smollm2' or 'tiny:<tokenizer>').{hint}")
     if path.is_dir():
         if not (path / "config.json").exists():
-            raise InputError(f"{path}: not a transformers model folder (no config.json)")
+            raise InputError(f"{path}: not a transformers model folder (no config.json); give the folder that holds config.json")
         model = _from_folder(path, dev)
         tok = load_tokenizer(path)
     elif path.suffix.lower() == ".gguf":
         model = _from_folder(_converted_folder(path), dev)
         tok = load_tokenizer(path)
     else:
-        raise InputError(f"{path}: a model must be a transformers folder or a .gguf file")
+        raise InputError(f"{path}: a model must be a transformers folder or a .gguf file; give one of those")
     cfg = model.config
     bos = getattr(cfg, "bos_token_id", None)
     eos = getattr(cfg, "eos_token_id", None)

@@ -143,7 +143,7 @@ def compare_premiums(tokenizers: list[Tokenizer], langs: list[str], ref: str = "
     ref_text = par.languages[ref_id]
     ref_segs = sorted(ref_text.segments, key=_segment_order)
     if not ref_segs:
-        raise UsageError(f"the reference {ref} has no segment in {corpus}")
+        raise UsageError(f"the reference {ref} has no segment in {corpus}; choose another --ref, one of the corpus's languages")
     # per language: the positions (in ref_segs) of the segments it shares with the reference, and its texts there
     where: dict[str, np.ndarray] = {}
     texts: dict[str, list[str]] = {}
@@ -151,7 +151,7 @@ def compare_premiums(tokenizers: list[Tokenizer], langs: list[str], ref: str = "
         lt = par.languages[codes[k]]
         pos = [i for i, s in enumerate(ref_segs) if s in lt.segments]
         if not pos:
-            raise UsageError(f"the languages {k} and {ref} share no aligned segment in {corpus}")
+            raise UsageError(f"the languages {k} and {ref} share no aligned segment in {corpus}; choose languages the corpus aligns, or another --ref")
         where[k] = np.asarray(pos, dtype=np.int64)
         texts[k] = [lt.segments[ref_segs[i]] for i in pos]
     ref_texts = [ref_text.segments[s] for s in ref_segs]

@@ -83,7 +83,7 @@ def from_path(path: str | Path, language: str | None = None) -> EvalCorpus:
     p = Path(path).expanduser()
     require_regular(p, "corpus")
     if not p.exists():
-        raise InputError(f"corpus '{path}': no such file or folder")
+        raise InputError(f"corpus '{path}': no such file or folder; check the path")
     if p.is_dir():
         files = list_files(p)
         if not files:

@@ -111,7 +111,7 @@ def read_golden(path: Path) -> Golden:
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); "
                          "rewrite it with `tok baseline`") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise InputError(f"{path}: not a golden file written by `tok baseline` (no \"format\": \"{FORMAT}\")")
+        raise InputError(f"{path}: not a golden file written by `tok baseline` (no \"format\": \"{FORMAT}\"); write one with `tok baseline`")
     if doc.get("version") != VERSION:
         raise InputError(f"{path}: golden format version {doc.get('version')!r}; this tokforensics reads "
                          f"version {VERSION}; rewrite it with `tok baseline`")

@@ -118,7 +118,7 @@ def find_policy(start: Path, config: Path | None = None) -> tuple[Path, str]:
     """(file, 'toml' | 'pyproject') for --config, or the nearest tokforensics.toml / pyproject.toml upwards."""
     if config is not None:
         if not config.exists():
-            raise InputError(f"{config}: no such policy file")
+            raise InputError(f"{config}: no such policy file; check the path, or write one with `tok check TOKENIZER --init`")
         if config.is_dir():
             raise InputError(f"{config} is a directory; give the policy file (tokforensics.toml or pyproject.toml)")
         return config, ("pyproject" if config.name == PYPROJECT else "toml")
@@ -158,7 +158,7 @@ def parse_policy(text: str, path: Path, pyproject: bool = False) -> Policy:
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         where = f"{path}:{m.group(1)}:{m.group(2)}" if m else str(path)
         what = re.sub(r" *\(at line.*", "", msg)
-        raise InputError(f"{where}: invalid TOML: {what}") from None
+        raise InputError(f"{where}: invalid TOML: {what}; fix that line") from None
     prefix: tuple[str, ...] = ()
     if pyproject:
         prefix = ("tool", "tokforensics")

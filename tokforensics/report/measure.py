@@ -41,7 +41,7 @@ class PolicyMeasurer:
             for f in files:
                 out.append((str(f), read_user_text(f, "corpus", not_utf8="{path}: not UTF-8 text")))
             if not out:
-                raise InputError(f"{path}: no text files")
+                raise InputError(f"{path}: no text files; give a folder that holds .txt files, or one file")
             return out, f"{path} ({len(out)} files, each one text)"
         par = _parallel(corpus)
         out = [(f"{corpus}/{lid}", "\n".join(par.aligned([lid])[1][lid])) for lid in sorted(par.languages)]

@@ -319,7 +319,7 @@ class HFBackend(_Document):
         try:
             self._hf = HFTokenizer.from_str(conv.hf_json())
         except Exception as exc:  # tokenizers raises plain Exception for bad documents
-            raise InputError(f"{src.origin}: tokenizers cannot build this tokenizer ({str(exc).splitlines()[0]})") from None
+            raise InputError(f"{src.origin}: tokenizers cannot build this tokenizer ({str(exc).splitlines()[0]}); check that the file is a complete tokenizer") from None
         self._src = src
 
     @property

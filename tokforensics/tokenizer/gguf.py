@@ -69,4 +69,4 @@ def read_gguf_metadata(path: Path, prefix: str = "tokenizer.") -> dict[str, obje
                     out[key] = val
             return out
     except (ValueError, struct.error, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not a readable GGUF file ({exc})") from None
+        raise InputError(f"{path}: not a readable GGUF file ({exc}); copy it again, or give its tokenizer.json") from None

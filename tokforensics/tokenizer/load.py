@@ -184,9 +184,9 @@ def parse_tiktoken_ranks(data: bytes, origin: str) -> dict[bytes, int]:
             seen[rank] = number
             ranks[token] = rank
     except (ValueError, binascii.Error):
-        raise InputError(f"{origin}:{number}: corrupt tiktoken ranks file (each line must be `base64 rank`)") from None
+        raise InputError(f"{origin}:{number}: corrupt tiktoken ranks file (each line must be `base64 rank`); export the file again") from None
     if not ranks:
-        raise InputError(f"{origin}: tiktoken ranks file holds no tokens")
+        raise InputError(f"{origin}: tiktoken ranks file holds no tokens; give the full .tiktoken file")
     return ranks
 
 
@@ -266,7 +266,7 @@ def convert_tekken(src: Source) -> tuple[str, dict, dict[bytes, int]]:
         ranks = {base64.b64decode(v["token_bytes"]): int(v["rank"]) for v in obj["vocab"] if int(v["rank"]) < inner}
         pattern = cfg["pattern"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise InputError(f"{src.origin}: corrupt Tekken tokenizer JSON ({exc.__class__.__name__}: {exc})") from None
+        raise InputError(f"{src.origin}: corrupt Tekken tokenizer JSON ({exc.__class__.__name__}: {exc}); copy the tekken.json again") from None
     listed = [s["token_str"] for s in obj.get("special_tokens", [])] or list(patterns.TEKKEN_SPECIALS)
     names = listed + [f"<SPECIAL_{i}>" for i in range(len(listed), n_special)]
     specials = {s: i for i, s in enumerate(names)}
@@ -316,7 +316,7 @@ def convert_gguf(src: Source) -> tuple[str, dict]:
         tokens = [t.decode("utf-8") for t in meta_kv["tokenizer.ggml.tokens"]]
         types = meta_kv.get("tokenizer.ggml.token_type") or [1] * len(tokens)
     except (KeyError, UnicodeDecodeError, AttributeError):
-        raise InputError(f"{gguf_path}: GGUF file has no tokenizer metadata") from None
+        raise InputError(f"{gguf_path}: GGUF file has no tokenizer metadata; give the model's tokenizer.json instead") from None
     pre = (meta_kv.get("tokenizer.ggml.pre") or b"default").decode()
     if kind != "gpt2":
         raise InputError(f"{gguf_path}: GGUF tokenizer model '{kind}' is not supported yet (only byte-level BPE, 'gpt2')")
@@ -343,7 +343,7 @@ def convert_hf_json(src: Source) -> tuple[str, dict]:
     try:
         doc = json.loads(src.data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{src.origin}: corrupt or truncated tokenizer JSON ({exc})") from None
+        raise InputError(f"{src.origin}: corrupt or truncated tokenizer JSON ({exc}); copy or export it again") from None
     if not isinstance(doc, dict) or "model" not in doc:
         raise InputError(f"{src.origin}: JSON has no 'model' section; not a Hugging Face tokenizer.json")
     byte_level = any(True for part in ("pre_tokenizer", "decoder") for _ in components.find_nodes(doc.get(part), "ByteLevel"))
@@ -379,7 +379,7 @@ def convert(src: Source) -> tuple[str | None, dict, dict[bytes, int] | None]:
         return (*convert_gguf(src), None)
     if src.format == "hf_json":
         return (*convert_hf_json(src), None)
-    raise InputError(f"{src.origin}: unsupported tokenizer format '{src.format}'")
+    raise InputError(f"{src.origin}: unsupported tokenizer format '{src.format}'; give a tokenizer.json, tokenizer.model, tekken.json, .tiktoken or .gguf file")
 
 
 @dataclass
