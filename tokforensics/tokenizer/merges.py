@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 Merge = tuple[bytes, bytes]
 
+TRAINING_MERGES_VERSION = "2"  # bump when training_merges changes what it keeps (the id form is cached on disk)
+
 
 def bpe_split(token: bytes, ranks: dict[bytes, int], max_rank: int) -> list[bytes]:
     """tiktoken's merge rule on one byte string, using only tokens whose rank is below `max_rank`."""
@@ -130,10 +132,10 @@ def training_merges(merges: Sequence[Merge], *, byte_level: bool) -> tuple[list[
     A list converted from tiktoken ranks whose vocabulary is not two-part reachable everywhere (Llama 3) holds
     every split (a, b) of every token, so that Hugging Face encodes like tiktoken; replayed as training steps,
     the redundant splits would be constraints that training never made. Each token ranks at its first merge in
-    the list; a token with one listed merge keeps it, and a token with several keeps the split that tiktoken's
-    rule (join the adjacent pair of lowest rank) reaches over the tokens kept before it, provided that split is
-    listed. A token no split reaches was not made by a merge (added whole, as in Llama 3's extension) and is
-    dropped, with every token that needs it. A list with one merge per token comes back unchanged.
+    the list and keeps the split that tiktoken's rule (join the adjacent pair of lowest rank) reaches over the
+    tokens kept before it, provided that split is listed: `merges_from_ranks`'s two-part reconstruction, applied
+    to a list. A token the rule does not bring to two parts was not made by a merge (added whole, as in Llama 3's
+    extension) and is dropped, and so is every token that needs it. A list with one merge per token comes back unchanged.
     Returns (merges, dropped tokens in rank order).
     """
     options: dict[bytes, set[Merge]] = {}
@@ -151,23 +153,13 @@ def training_merges(merges: Sequence[Merge], *, byte_level: bool) -> tuple[list[
     kept: list[Merge] = []
     dropped: list[bytes] = []
     for token, rank in sorted(first.items(), key=lambda kv: kv[1]):
-        listed = options[token]
-        if len(listed) == 1:
-            (a, b), = listed
-            parts = [a, b] if _made(a, kept_rank, byte_level) and _made(b, kept_rank, byte_level) else []
-        else:
-            parts = _merge_lowest(units(token), kept_rank, rank)
-        if len(parts) == 2 and (parts[0], parts[1]) in listed:
+        parts = _merge_lowest(units(token), kept_rank, rank)
+        if len(parts) == 2 and (parts[0], parts[1]) in options[token]:
             kept.append((parts[0], parts[1]))
             kept_rank[token] = rank
         else:
             dropped.append(token)
     return kept, dropped
-
-
-def _made(part: bytes, kept_rank: dict[bytes, int], byte_level: bool) -> bool:
-    """Whether a merge's side exists at that point of training: a base unit, or a token kept before."""
-    return part in kept_rank or (len(part) == 1 if byte_level else len(_utf8_units(part)) == 1)
 
 
 def _utf8_units(data: bytes) -> list[bytes]:

@@ -16,7 +16,7 @@ from . import display
 from . import load as _load
 from .backends import BYTE_PIECE, SP_SPACE, Backend, make_backend
 from .bytemap import bytes_to_symbols
-from .merges import Merge, training_merges
+from .merges import TRAINING_MERGES_VERSION, Merge, training_merges
 from .spmodel import BYTE, CONTROL, UNKNOWN
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -329,7 +329,7 @@ class Tokenizer:
             rows = [(index[a], index[b], index[a + b]) for a, b in made]
             return np.asarray(rows, dtype=np.int64).reshape(-1, 3)
 
-        key = cache.key_of("merge_ids", "training", self.sha256, self.name)
+        key = cache.key_of("merge_ids", "training", TRAINING_MERGES_VERSION, self.sha256, self.name)
         return cache.cached("merges", key, ".npy", build,
                             dump=dump, load=load)
 
