@@ -9,6 +9,8 @@ import pulp
 import pytest
 
 from tokforensics.mixture import lp
+from tokforensics.mixture.infer import solve_shares
+from tokforensics.mixture.settings import MixtureSettings
 from tokforensics.mixture.replay import replay, replay_reference
 
 
@@ -86,9 +88,11 @@ def test_replay_matches_reference(seed):
     assert tr.total_pairs == sum(ref[0].values())
 
 
-def _full_lp(words_list, merges, V, min_support: int = 1, margin: float = 0.0):
+def _full_lp(words_list, merges, V, min_support: int = 1, margin: float = 0.0, skip: int = 0):
     """Every (step, competitor) row written out, solved by pulp/HiGHS: the obviously-correct LP. margin: the
     noise-margin estimator's counts (competitor c - margin*sqrt(c), floored at 0; merge c + margin*sqrt(c)).
+    skip: the LP of the BPE run that starts after the first `skip` merges (rows from there, counts normalised
+    by the pairs there).
 
     Returns (objective, alpha)."""
     def lower(c):
@@ -99,12 +103,14 @@ def _full_lp(words_list, merges, V, min_support: int = 1, margin: float = 0.0):
 
     tables = [replay_reference(w, merges) for w in words_list]
     n = len(words_list)
-    totals = [sum(t[0].values()) for t in tables]
+    totals = [sum(t[skip].values()) for t in tables]
     prob = pulp.LpProblem("mixture", pulp.LpMinimize)
     alpha = [prob.add_variable(f"a{i}", 0, 1) for i in range(n)]
     prob += pulp.lpSum(alpha) == 1
     vt, vp, obj = {}, {}, []
     for t, (a, b, _) in enumerate(merges):
+        if t < skip:
+            continue
         m_counts = [tables[i][t].get((a, b), 0) for i in range(n)]
         if sum(m_counts) < min_support:
             continue
@@ -151,6 +157,29 @@ def test_exact_solver_matches_the_full_lp(seed, method):
     assert d.lower_bound <= d.objective and d.objective - d.lower_bound <= d.tolerance
     assert d.max_violation <= d.tolerance
     assert np.abs(sol.alpha - want_alpha).max() < 1e-7
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_skip_is_the_full_lp_of_the_run_that_starts_there(seed):
+    test, merges, V, data = _noisy_instance(seed)
+    skip = 8 + seed
+    want, want_alpha = _full_lp(test, merges, V, skip=skip)
+    shifted, totals = lp.normalised_at(data, skip)
+    assert totals.tolist() == [sum(replay_reference(w, merges)[skip].values()) for w in test]
+    sol = lp.solve(shifted, skip=skip)
+    assert sol.diagnostics.optimal
+    assert sol.diagnostics.objective == pytest.approx(want, rel=1e-7)
+    assert np.abs(sol.alpha - want_alpha).max() < 1e-7
+    # normalised at step 0 instead it is another LP, with another optimum
+    plain = lp.solve(data, skip=skip)
+    assert plain.diagnostics.objective != pytest.approx(want, rel=1e-3)
+    # inference takes this path, and converts alpha to byte shares with the same totals
+    trajs = [replay(*_arrays(w), np.array(merges), V) for w in test]
+    n_bytes = np.arange(1.0, len(test) + 1) * 1000
+    share, sol2, _ = solve_shares(trajs, n_bytes, np.array(merges), V, MixtureSettings(merges=len(merges), skip=skip))
+    assert np.abs(sol2.alpha - want_alpha).max() < 1e-7
+    raw = want_alpha * n_bytes / totals
+    assert np.abs(share - raw / raw.sum()).max() < 1e-6
 
 
 @pytest.mark.parametrize("exact_from", [0.0, 1.0])

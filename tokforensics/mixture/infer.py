@@ -101,7 +101,8 @@ class MixtureResult:
     bootstrap: BootstrapReport | None = None
     warnings: list[str] = field(default_factory=list)
     conversion: str = ("share_i = alpha_i * bytes_i / pairs_i, renormalised: alpha is in units of pair counts normalised "
-                       "per category (pairs at step 0), shares are proportions of training bytes")
+                       "per category (pairs at step 0, or just before the first constrained merge with --skip), shares are "
+                       "proportions of training bytes")
 
 
 # --------------------------------------------------------------------------------------------- counting
@@ -212,9 +213,11 @@ def solve_shares(trajs: list[Trajectory], n_bytes: np.ndarray, merge_ids: np.nda
                  alpha0: np.ndarray | None = None) -> tuple[np.ndarray, lp.LPSolution, lp.PairData]:
     """combine -> solve -> byte shares; the one path for inference, replicates and controlled experiments."""
     data = lp.combine(trajs, merge_ids[:, 0] * V + merge_ids[:, 1])
+    pairs = np.array([tr.total_pairs for tr in trajs], dtype=np.float64)
+    if settings.skip:
+        data, pairs = lp.normalised_at(data, settings.skip)
     sol = lp.solve(data, skip=settings.skip, min_support=settings.min_support, max_rounds=settings.max_rounds,
                    time_limit=settings.time_limit, progress=progress, alpha0=alpha0, margin=settings.margin)
-    pairs = np.array([tr.total_pairs for tr in trajs], dtype=np.float64)
     raw = sol.alpha * n_bytes / pairs
     share = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1.0 / len(raw))
     return share, sol, data

@@ -6,7 +6,8 @@ pair p present at step t:
 
     sum_i alpha_i (c^_{i,m(t)}(t) - c^_{i,p}(t)) + v_t + v_p >= 0,
 
-with c^_{i,p}(t) = c_{i,p}(t) * SCALE / (pairs of category i at step 0). Objective: minimise sum v_t + sum v_p.
+with c^_{i,p}(t) = c_{i,p}(t) * SCALE / (pairs of category i at step 0, or just before the first constrained
+merge when the first ones are skipped: `normalised_at`). Objective: minimise sum v_t + sum v_p.
 
 The solver writes v_t = theta_t - M_t(alpha), where M_t(alpha) = sum_i alpha_i c^_{i,m(t)}(t) is the mixture count
 of merge t's own pair: theta_t is then the "water level" that step t allows competitors to reach before they pay
@@ -40,7 +41,7 @@ from ..stdio import native_stdout_silenced
 from .replay import Trajectory
 
 SCALE = 1e6
-LP_VERSION = "6"  # bump when the LP or its solution changes results
+LP_VERSION = "7"  # 7: --skip normalises at the skipped state; bump when the LP or its solution changes results
 EXACT_FROM = 1e-4  # solve_auction: relative gap below which f(alpha) is evaluated exactly instead of by auction
 
 # (round, rows so far, rows added, upper bound, max violation)
@@ -99,6 +100,31 @@ def combine(trajs: list[Trajectory], merged_keys: np.ndarray) -> PairData:
         init_p=init_p, init_c=init_c, init_n=init_n.astype(np.int64),
         d_step=d_step[order], d_p=d_p[order], d_c=d_c[order], d_n=d_n[order].astype(np.int64),
     )
+
+
+def pairs_at(data: PairData, step: int) -> np.ndarray:
+    """(n,) f8: each category's total pair count in the state just before merge `step` (step 0: its text)."""
+    totals = np.bincount(data.init_c, weights=data.init_n, minlength=data.n_cat).astype(np.float64)
+    before = data.d_step < step
+    totals += np.bincount(data.d_c[before], weights=data.d_n[before], minlength=data.n_cat)
+    return totals
+
+
+def normalised_at(data: PairData, step: int) -> tuple[PairData, np.ndarray]:
+    """`data` with counts normalised by each category's pairs just before merge `step`, and those totals.
+
+    The LP of merges step..T-1 is then the LP of a BPE run that starts from that state (a vocabulary extended
+    by training more merges on top of another's, as Llama 3 extends cl100k): per unit of alpha every category
+    holds the same number of pairs *there*. Normalised at step 0 instead, a category the first merges had
+    already compressed (English, after cl100k's 100,000: 1 % of its pairs are left) holds almost no counts at
+    all, and parking alpha on it costs the slack almost nothing (docs/mixture.md, Llama 3).
+    """
+    totals = pairs_at(data, step)
+    if np.any(totals <= 0):
+        i = int(np.argmin(totals))
+        raise InputError(f"category #{i} has no symbol pairs left before merge {step}; give it more text or a "
+                         "smaller --skip")
+    return dataclasses.replace(data, scale=SCALE / totals), totals
 
 
 def with_margin(data: PairData, kappa: float) -> PairData:
