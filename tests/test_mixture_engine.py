@@ -10,8 +10,8 @@ import pytest
 
 from tokforensics.mixture import lp
 from tokforensics.mixture.infer import solve_shares
-from tokforensics.mixture.settings import MixtureSettings
 from tokforensics.mixture.replay import replay, replay_reference
+from tokforensics.mixture.settings import MixtureSettings
 
 
 def _random_words(rng: random.Random, n_words: int, alphabet: int) -> dict[tuple[int, ...], int]:
