@@ -7,6 +7,7 @@ process (FIFOs, signals, env vars, argv bytes) live in test_processes.py.
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -218,13 +219,24 @@ def test_check_junit_to_bad_path(bad, ws, tmp_path):
 
 
 @MIX
-@pytest.mark.parametrize("dest", ["/proc/tok-out", "{ws}/no/such/dir/out", "device"], ids=["proc", "no_parent", "device"])
+@pytest.mark.parametrize("dest", ["/proc/tok-out", "through_file", "device"], ids=["proc", "through_file", "device"])
 def test_infer_mixture_bad_output_path(dest, bad, ws, cats, tmp_path):
     if dest == "device":  # its own link: a build that renamed over it would replace it, away from the shared workspace
         dest = str(tmp_path / "full.out")
         os.symlink("/dev/full", dest)
+    if dest == "through_file":  # a folder in the path is a file
+        (tmp_path / "plain").write_text("x")
+        dest = str(tmp_path / "plain" / "out.json")
     _check(("infer-mixture", "gpt2", "--categories", "{cats}", "--merges", "200", "-o", dest), bad, ws, cats)
-    assert dest.startswith("/proc") or os.path.islink(dest) or "no/such" in dest
+    assert dest.startswith("/proc") or os.path.islink(dest) or (tmp_path / "plain").read_text() == "x"
+
+
+@MIX
+def test_infer_mixture_output_creates_its_folders(cats, tmp_path):
+    dest = tmp_path / "no" / "such" / "dir" / "out.json"
+    run = run_tok("infer-mixture", "gpt2", "--categories", str(cats), "--merges", "200", "-o", str(dest))
+    assert run.code == 0, run.err[-2000:]
+    assert json.loads(dest.read_text())["diagnostics"]["stop_reason"] == "optimal"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
