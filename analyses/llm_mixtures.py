@@ -110,7 +110,9 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
-        "Llama 3: solved over the merges after the ones that rebuild cl100k's tokens (the paper's extension analysis).",
+        "Llama 3: solved over the merges after the ones that rebuild cl100k's tokens (the paper's extension analysis)"
+        + (f": {full['llama3']['merges_used'] - full['llama3']['skip']:,} merges after the first "
+           f"{full['llama3']['skip']:,}, one per token (docs/tokenizers.md)." if "llama3" in full else "."),
     ]
     (out / f"{stem}.md").write_text("\n".join(md) + "\n")
 
