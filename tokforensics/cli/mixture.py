@@ -137,7 +137,8 @@ def infer_mixture_cmd(
     merges: int = typer.Option(None, "--merges", min=1, max=MAX_MERGES, show_default="the smaller of 30,000 and all merges",
                                help="Solve over the first N merges (the paper: 30,000)."),
     skip: int = typer.Option(0, "--skip", max=MAX_MERGES,
-                             help="Constrain only merges after the first M (extension analysis)."),
+                             help="Solve for the BPE run after the first M merges (extension analysis): only "
+                                  "merges M.. are constrained, counts normalised by each category's pairs there."),
     estimator: str = typer.Option(DEFAULT_ESTIMATOR, "--estimator",
                                   help="Which merges give constraints: " + ", ".join(ESTIMATORS)
                                   + " (docs/mixture.md)."),
