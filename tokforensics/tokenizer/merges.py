@@ -15,7 +15,11 @@ TRAINING_MERGES_VERSION = "2"  # bump when training_merges changes what it keeps
 
 def bpe_split(token: bytes, ranks: dict[bytes, int], max_rank: int) -> list[bytes]:
     """tiktoken's merge rule on one byte string, using only tokens whose rank is below `max_rank`."""
-    return _merge_lowest([token[i : i + 1] for i in range(len(token))], ranks, max_rank)
+    return _merge_lowest(_single_bytes(token), ranks, max_rank)
+
+
+def _single_bytes(data: bytes) -> list[bytes]:
+    return [data[i : i + 1] for i in range(len(data))]
 
 
 def _merge_lowest(parts: list[bytes], rank: dict[bytes, int], max_rank: int) -> list[bytes]:
@@ -148,7 +152,7 @@ def training_merges(merges: Sequence[Merge], *, byte_level: bool) -> tuple[list[
         options[t].add((a, b))
     if len(first) == len(merges):
         return list(merges), []
-    units = (lambda t: [t[i : i + 1] for i in range(len(t))]) if byte_level else _utf8_units
+    units = _single_bytes if byte_level else _utf8_units
     kept_rank: dict[bytes, int] = {}
     kept: list[Merge] = []
     dropped: list[bytes] = []
@@ -166,4 +170,4 @@ def _utf8_units(data: bytes) -> list[bytes]:
     try:
         return _utf8_chars(data)
     except UnicodeDecodeError:  # a byte-fallback side: its bytes are the units
-        return [data[i : i + 1] for i in range(len(data))]
+        return _single_bytes(data)
