@@ -47,6 +47,19 @@ def test_infer_mixture_json_shape_and_cache(cat_dir, tmp_path, fresh_cache):
     assert [c["share"] for c in again.json()["categories"]] == [c["share"] for c in res["categories"]]
 
 
+def test_skip_solves_the_later_merges_with_their_own_normalisation(cat_dir, fresh_cache):
+    base = ["--json", "infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "400"]
+    full = run_tok(*base)
+    ext = run_tok(*base, "--skip", "200")
+    assert full.code == 0 and ext.code == 0, ext.err
+    res = ext.json()
+    assert res["skip"] == 200 and res["merges_used"] == 400
+    assert res["diagnostics"]["stop_reason"] == "optimal"
+    assert sum(c["share"] for c in res["categories"]) == pytest.approx(1.0)
+    assert "--skip" in res["conversion"] and "own pairs" in res["conversion"]
+    assert [c["share"] for c in res["categories"]] != [c["share"] for c in full.json()["categories"]]
+
+
 def test_table_output(cat_dir):
     run = run_tok("infer-mixture", "gpt2", "--categories", str(cat_dir), "--merges", "300", "-q")
     assert run.code == 0, run.err

@@ -88,11 +88,13 @@ def test_replay_matches_reference(seed):
     assert tr.total_pairs == sum(ref[0].values())
 
 
-def _full_lp(words_list, merges, V, min_support: int = 1, margin: float = 0.0, skip: int = 0):
+def _full_lp(words_list, merges, V, min_support: int = 1, margin: float = 0.0, skip: int = 0,
+             per: str = "state"):
     """Every (step, competitor) row written out, solved by pulp/HiGHS: the obviously-correct LP. margin: the
     noise-margin estimator's counts (competitor c - margin*sqrt(c), floored at 0; merge c + margin*sqrt(c)).
-    skip: the LP of the BPE run that starts after the first `skip` merges (rows from there, counts normalised
-    by the pairs there).
+    skip: rows from merge `skip` on, counts normalised per category by `per`: "state", its pairs just before
+    merge `skip` (the LP of the BPE run that starts there); "merges", its summed counts of merges skip..'s own
+    pairs, each just before its merge (what --skip uses).
 
     Returns (objective, alpha)."""
     def lower(c):
@@ -103,7 +105,11 @@ def _full_lp(words_list, merges, V, min_support: int = 1, margin: float = 0.0, s
 
     tables = [replay_reference(w, merges) for w in words_list]
     n = len(words_list)
-    totals = [sum(t[skip].values()) for t in tables]
+    if per == "state":
+        totals = [sum(t[skip].values()) for t in tables]
+    else:
+        totals = [max(sum(t[s].get((a, b), 0) for s, (a, b, _) in enumerate(merges) if s >= skip), 1)
+                  for t in tables]
     prob = pulp.LpProblem("mixture", pulp.LpMinimize)
     alpha = [prob.add_variable(f"a{i}", 0, 1) for i in range(n)]
     prob += pulp.lpSum(alpha) == 1
@@ -160,10 +166,10 @@ def test_exact_solver_matches_the_full_lp(seed, method):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_skip_is_the_full_lp_of_the_run_that_starts_there(seed):
+def test_normalised_at_is_the_full_lp_of_the_run_that_starts_there(seed):
     test, merges, V, data = _noisy_instance(seed)
     skip = 8 + seed
-    want, want_alpha = _full_lp(test, merges, V, skip=skip)
+    want, want_alpha = _full_lp(test, merges, V, skip=skip, per="state")
     shifted, totals = lp.normalised_at(data, skip)
     assert totals.tolist() == [sum(replay_reference(w, merges)[skip].values()) for w in test]
     sol = lp.solve(shifted, skip=skip)
@@ -173,6 +179,24 @@ def test_skip_is_the_full_lp_of_the_run_that_starts_there(seed):
     # normalised at step 0 instead it is another LP, with another optimum
     plain = lp.solve(data, skip=skip)
     assert plain.diagnostics.objective != pytest.approx(want, rel=1e-3)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_skip_is_the_full_lp_normalised_by_the_constrained_merges(seed):
+    test, merges, V, data = _noisy_instance(seed)
+    skip = 8 + seed
+    want, want_alpha = _full_lp(test, merges, V, skip=skip, per="merges")
+    shifted, totals = lp.normalised_by_merges(data, skip)
+    tables = [replay_reference(w, merges) for w in test]
+    assert totals.tolist() == [sum(t[s].get((a, b), 0) for s, (a, b, _) in enumerate(merges) if s >= skip)
+                               for t in tables]
+    sol = lp.solve(shifted, skip=skip)
+    assert sol.diagnostics.optimal
+    assert sol.diagnostics.objective == pytest.approx(want, rel=1e-7)
+    assert np.abs(sol.alpha - want_alpha).max() < 1e-7
+    # it is not the LP normalised at the skipped state
+    other = _full_lp(test, merges, V, skip=skip, per="state")[0]
+    assert other != pytest.approx(want, rel=1e-3)
     # inference takes this path, and converts alpha to byte shares with the same totals
     trajs = [replay(*_arrays(w), np.array(merges), V) for w in test]
     n_bytes = np.arange(1.0, len(test) + 1) * 1000
@@ -180,6 +204,21 @@ def test_skip_is_the_full_lp_of_the_run_that_starts_there(seed):
     assert np.abs(sol2.alpha - want_alpha).max() < 1e-7
     raw = want_alpha * n_bytes / totals
     assert np.abs(share - raw / raw.sum()).max() < 1e-6
+
+
+def test_normalised_by_merges_floors_a_category_without_those_pairs():
+    test, merges, V, data = _noisy_instance(0)
+    skip = len(merges) - 1
+    trajs = [replay(*_arrays(w), np.array(merges), V) for w in test]
+    # a category whose text is one symbol repeated, chosen so that it holds none of the last merge's pair
+    a, b, _ = merges[-1]
+    sym = next(s for s in range(10) if (s, s) != (a, b) and all((s, s) != (x, y) for x, y, _ in merges))
+    trajs.append(replay(*_arrays({(sym, sym, sym): 5}), np.array(merges), V))
+    data = lp.combine(trajs, np.array([a * V + b for a, b, _ in merges]))
+    _, totals = lp.normalised_by_merges(data, skip)
+    assert totals[-1] == 1.0 and np.all(totals[:-1] >= 1.0)
+    sol = lp.solve(lp.normalised_by_merges(data, skip)[0], skip=skip)
+    assert sol.diagnostics.optimal and np.all(np.isfinite(sol.alpha))
 
 
 @pytest.mark.parametrize("exact_from", [0.0, 1.0])

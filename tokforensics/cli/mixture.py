@@ -137,8 +137,9 @@ def infer_mixture_cmd(
     merges: int = typer.Option(None, "--merges", min=1, max=MAX_MERGES, show_default="the smaller of 30,000 and all merges",
                                help="Solve over the first N merges (the paper: 30,000)."),
     skip: int = typer.Option(0, "--skip", max=MAX_MERGES,
-                             help="Solve for the BPE run after the first M merges (extension analysis): only "
-                                  "merges M.. are constrained, counts normalised by each category's pairs there."),
+                             help="Infer the mixture of the merges after the first M (a vocabulary extension): "
+                                  "only merges M.. are constrained, each category's counts normalised by its "
+                                  "counts of those merges' pairs (docs/mixture.md)."),
     estimator: str = typer.Option(DEFAULT_ESTIMATOR, "--estimator",
                                   help="Which merges give constraints: " + ", ".join(ESTIMATORS)
                                   + " (docs/mixture.md)."),

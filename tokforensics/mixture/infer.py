@@ -101,7 +101,7 @@ class MixtureResult:
     bootstrap: BootstrapReport | None = None
     warnings: list[str] = field(default_factory=list)
     conversion: str = ("share_i = alpha_i * bytes_i / pairs_i, renormalised: alpha is in units of pair counts normalised "
-                       "per category (pairs at step 0, or just before the first constrained merge with --skip), shares are "
+                       "per category (pairs at step 0; with --skip, counts of the constrained merges' own pairs), shares are "
                        "proportions of training bytes")
 
 
@@ -215,7 +215,7 @@ def solve_shares(trajs: list[Trajectory], n_bytes: np.ndarray, merge_ids: np.nda
     data = lp.combine(trajs, merge_ids[:, 0] * V + merge_ids[:, 1])
     pairs = np.array([tr.total_pairs for tr in trajs], dtype=np.float64)
     if settings.skip:
-        data, pairs = lp.normalised_at(data, settings.skip)
+        data, pairs = lp.normalised_by_merges(data, settings.skip)
     sol = lp.solve(data, skip=settings.skip, min_support=settings.min_support, max_rounds=settings.max_rounds,
                    time_limit=settings.time_limit, progress=progress, alpha0=alpha0, margin=settings.margin)
     raw = sol.alpha * n_bytes / pairs
